@@ -1,0 +1,36 @@
+import { CommanderError } from 'commander';
+import { NnTrainError } from '../errors.js';
+import { writeErr } from './output.js';
+import { buildProgram } from './program.js';
+
+/**
+ * The entry point: parse, run, and turn every failure into one line on stderr and an exit
+ * code (0 ok, 1 runtime failure, 2 usage error). The only module that ends the process.
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander has already printed its message (and a suggestion) to stderr.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof NnTrainError) {
+    writeErr(`nn-train: ${err.message}`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  writeErr(`nn-train: internal error: ${message}`);
+  if (process.env.NN_TRAIN_DEBUG && err instanceof Error && err.stack) writeErr(err.stack);
+  return 1;
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

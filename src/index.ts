@@ -1,0 +1,26 @@
+// The library's public surface: the engine, with no side effects on import.
+export * from './tensor/matrix.js';
+export type { Kernels } from './kernels/kernels.js';
+export { referenceKernels } from './kernels/reference.js';
+export type { Layer } from './layers/layer.js';
+export { MulLayer } from './layers/mul-layer.js';
+export { AddLayer } from './layers/add-layer.js';
+export { InverseNode } from './layers/inverse-node.js';
+export { ExpNode } from './layers/exp-node.js';
+export { LogNode } from './layers/log-node.js';
+export { RepeatSumNode } from './layers/repeat-sum-node.js';
+export { Relu } from './layers/relu.js';
+export { Sigmoid } from './layers/sigmoid.js';
+export { Affine } from './layers/affine.js';
+export { SoftmaxWithLoss } from './layers/softmax-with-loss.js';
+export type { Network, Params } from './network/network.js';
+export { TwoLayerNet } from './network/two-layer-net.js';
+export { numericalGradient } from './network/numerical-gradient.js';
+export { gradientCheck, type ParamCheck } from './network/gradient-check.js';
+export { Rng } from './train/rng.js';
+export { train, type TrainEvent, type TrainOptions, type TrainSummary } from './train/trainer.js';
+export { evaluate } from './train/evaluate.js';
+export { Sgd } from './train/optimizers/sgd.js';
+export type { Optimizer } from './train/optimizers/optimizer.js';
+export type { Dataset, DatasetInfo, ImageSet } from './data/dataset.js';
+export * from './errors.js';

@@ -1,0 +1,49 @@
+import type { DType, Matrix, Target } from '../tensor/matrix.js';
+
+/**
+ * The numeric kernels every layer is built from: one small interface, several backends.
+ *
+ * `reference.ts` is the readable implementation (plain loops, the oracle for the tests);
+ * faster backends implement the same interface and are tested against it. Outputs come
+ * first, as in llm.c; every output buffer is written, never read, unless the doc says so.
+ * Shapes use the book's names: N rows in a batch, D inputs, H outputs.
+ */
+export interface Kernels {
+  readonly name: string;
+  readonly dtype: DType;
+
+  /** A zero-filled (rows, cols) matrix owned by this backend. */
+  alloc(rows: number, cols: number): Matrix;
+
+  /** out (N,H) = a (N,D) · b (D,H) */
+  matmul(out: Matrix, a: Matrix, b: Matrix): void;
+  /** out (N,H) = x (N,D) · W (D,H) + b (1,H): Affine's forward, Y = XW + B. */
+  affineForward(out: Matrix, x: Matrix, W: Matrix, b: Matrix): void;
+  /** dW (D,H) = x^T (D,N) · dout (N,H): Affine's weight gradient. */
+  matmulTransA(dW: Matrix, x: Matrix, dout: Matrix): void;
+  /** dx (N,D) = dout (N,H) · W^T (H,D): Affine's input gradient. */
+  matmulTransB(dx: Matrix, dout: Matrix, W: Matrix): void;
+  /** db (1,H) = sum over rows of dout (N,H): a broadcast forward is a sum backward. */
+  sumRows(db: Matrix, dout: Matrix): void;
+
+  /** out = max(0, x) */
+  reluForward(out: Matrix, x: Matrix): void;
+  /** dx = dout where x > 0, else 0 (the book's mask, x <= 0). dx may alias dout. */
+  reluBackward(dx: Matrix, dout: Matrix, x: Matrix): void;
+  /** out = 1 / (1 + exp(-x)) */
+  sigmoidForward(out: Matrix, x: Matrix): void;
+  /** dx = dout * y * (1 - y), with y the forward output. dx may alias dout. */
+  sigmoidBackward(dx: Matrix, dout: Matrix, y: Matrix): void;
+
+  /** Row-wise softmax, shifted by the row max so exp never overflows. */
+  softmax(out: Matrix, x: Matrix): void;
+  /** Mean cross-entropy over rows: -Σ log(y[i, t_i] + 1e-7) / N, the book's formula. */
+  crossEntropy(y: Matrix, t: Target): number;
+  /** dx (N,C) = (y - t) / N: Softmax-with-Loss backward for dout = 1. */
+  softmaxCrossEntropyBackward(dx: Matrix, y: Matrix, t: Target): void;
+  /** How many rows of y have their largest entry at the target class (first max wins). */
+  countCorrect(y: Matrix, t: Target): number;
+
+  /** y += alpha * x, elementwise over equal shapes (the SGD update). */
+  axpy(y: Matrix, alpha: number, x: Matrix): void;
+}

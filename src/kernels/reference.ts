@@ -1,0 +1,159 @@
+import { assertShape, isMatrix, type DType, type Matrix, type Target } from '../tensor/matrix.js';
+import type { Kernels } from './kernels.js';
+
+/**
+ * The reference kernels: the plainest loops that compute each formula, accumulating in
+ * JavaScript doubles. Slow on purpose-free grounds only: they are what every faster
+ * backend is tested against, and what the gradient check runs on (in float64).
+ */
+export function referenceKernels(dtype: DType = 'float64'): Kernels {
+  return {
+    name: `reference-${dtype}`,
+    dtype,
+
+    alloc(rows, cols) {
+      const data = dtype === 'float32' ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+      return { rows, cols, data };
+    },
+
+    matmul(out, a, b) {
+      const N = a.rows, D = a.cols, H = b.cols;
+      assertShape('matmul b', b, D, H);
+      assertShape('matmul out', out, N, H);
+      for (let i = 0; i < N; i++) {
+        for (let j = 0; j < H; j++) {
+          let s = 0;
+          for (let k = 0; k < D; k++) s += a.data[i * D + k] * b.data[k * H + j];
+          out.data[i * H + j] = s;
+        }
+      }
+    },
+
+    affineForward(out, x, W, b) {
+      this.matmul(out, x, W);
+      addRowVector(out, b);
+    },
+
+    matmulTransA(dW, x, dout) {
+      const N = x.rows, D = x.cols, H = dout.cols;
+      assertShape('matmulTransA dout', dout, N, H);
+      assertShape('matmulTransA dW', dW, D, H);
+      for (let k = 0; k < D; k++) {
+        for (let j = 0; j < H; j++) {
+          let s = 0;
+          for (let i = 0; i < N; i++) s += x.data[i * D + k] * dout.data[i * H + j];
+          dW.data[k * H + j] = s;
+        }
+      }
+    },
+
+    matmulTransB(dx, dout, W) {
+      const N = dout.rows, H = dout.cols, D = W.rows;
+      assertShape('matmulTransB W', W, D, H);
+      assertShape('matmulTransB dx', dx, N, D);
+      for (let i = 0; i < N; i++) {
+        for (let k = 0; k < D; k++) {
+          let s = 0;
+          for (let j = 0; j < H; j++) s += dout.data[i * H + j] * W.data[k * H + j];
+          dx.data[i * D + k] = s;
+        }
+      }
+    },
+
+    sumRows(db, dout) {
+      const N = dout.rows, H = dout.cols;
+      assertShape('sumRows db', db, 1, H);
+      for (let j = 0; j < H; j++) {
+        let s = 0;
+        for (let i = 0; i < N; i++) s += dout.data[i * H + j];
+        db.data[j] = s;
+      }
+    },
+
+    reluForward(out, x) {
+      assertShape('reluForward out', out, x.rows, x.cols);
+      for (let i = 0; i < x.data.length; i++) out.data[i] = x.data[i] > 0 ? x.data[i] : 0;
+    },
+
+    reluBackward(dx, dout, x) {
+      assertShape('reluBackward dout', dout, x.rows, x.cols);
+      assertShape('reluBackward dx', dx, x.rows, x.cols);
+      for (let i = 0; i < x.data.length; i++) dx.data[i] = x.data[i] > 0 ? dout.data[i] : 0;
+    },
+
+    sigmoidForward(out, x) {
+      assertShape('sigmoidForward out', out, x.rows, x.cols);
+      for (let i = 0; i < x.data.length; i++) out.data[i] = 1 / (1 + Math.exp(-x.data[i]));
+    },
+
+    sigmoidBackward(dx, dout, y) {
+      assertShape('sigmoidBackward dout', dout, y.rows, y.cols);
+      assertShape('sigmoidBackward dx', dx, y.rows, y.cols);
+      for (let i = 0; i < y.data.length; i++) dx.data[i] = dout.data[i] * y.data[i] * (1 - y.data[i]);
+    },
+
+    softmax(out, x) {
+      const N = x.rows, C = x.cols;
+      assertShape('softmax out', out, N, C);
+      for (let i = 0; i < N; i++) {
+        let max = -Infinity;
+        for (let j = 0; j < C; j++) max = Math.max(max, x.data[i * C + j]);
+        let sum = 0;
+        for (let j = 0; j < C; j++) sum += Math.exp(x.data[i * C + j] - max);
+        for (let j = 0; j < C; j++) out.data[i * C + j] = Math.exp(x.data[i * C + j] - max) / sum;
+      }
+    },
+
+    crossEntropy(y, t) {
+      const N = y.rows;
+      let sum = 0;
+      for (let i = 0; i < N; i++) sum += Math.log(y.data[i * y.cols + targetClass(t, i, y.cols)] + 1e-7);
+      return -sum / N;
+    },
+
+    softmaxCrossEntropyBackward(dx, y, t) {
+      const N = y.rows, C = y.cols;
+      assertShape('softmaxCrossEntropyBackward dx', dx, N, C);
+      for (let i = 0; i < N; i++) {
+        for (let j = 0; j < C; j++) {
+          const tij = isMatrix(t) ? t.data[i * C + j] : t[i] === j ? 1 : 0;
+          dx.data[i * C + j] = (y.data[i * C + j] - tij) / N;
+        }
+      }
+    },
+
+    countCorrect(y, t) {
+      let correct = 0;
+      for (let i = 0; i < y.rows; i++) {
+        if (argmaxRow(y, i) === targetClass(t, i, y.cols)) correct++;
+      }
+      return correct;
+    },
+
+    axpy(y, alpha, x) {
+      assertShape('axpy x', x, y.rows, y.cols);
+      for (let i = 0; i < y.data.length; i++) y.data[i] += alpha * x.data[i];
+    },
+  };
+}
+
+function addRowVector(out: Matrix, b: Matrix): void {
+  assertShape('bias', b, 1, out.cols);
+  for (let i = 0; i < out.rows; i++) {
+    for (let j = 0; j < out.cols; j++) out.data[i * out.cols + j] += b.data[j];
+  }
+}
+
+/** Index of the first largest entry of row i (NumPy's argmax tie rule). */
+export function argmaxRow(m: Matrix, i: number): number {
+  let best = 0;
+  for (let j = 1; j < m.cols; j++) if (m.data[i * m.cols + j] > m.data[i * m.cols + best]) best = j;
+  return best;
+}
+
+/** The class of row i: the label itself, or the argmax of a one-hot row (as the book does). */
+export function targetClass(t: Target, i: number, classes: number): number {
+  if (!isMatrix(t)) return t[i];
+  assertShape('one-hot target', t, t.rows, classes);
+  return argmaxRow(t, i);
+}

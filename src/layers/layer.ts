@@ -1,0 +1,24 @@
+import type { Kernels } from '../kernels/kernels.js';
+import type { Matrix } from '../tensor/matrix.js';
+
+/**
+ * A layer of the network (book section 5.4): forward computes the output, backward takes
+ * the upstream gradient dout and returns the gradient for its input.
+ *
+ * The matrices a layer returns are its own buffers, reused by the next call: read them
+ * before calling the layer again. Layers with parameters expose them in `params` and the
+ * gradients backward computed in `grads`, under the same names.
+ */
+export interface Layer {
+  readonly name: string;
+  forward(x: Matrix): Matrix;
+  backward(dout: Matrix): Matrix;
+  readonly params?: Record<string, Matrix>;
+  readonly grads?: Record<string, Matrix>;
+}
+
+/** Returns `current` if it already has the shape, else a fresh matrix from the backend. */
+export function ensureShape(kernels: Kernels, current: Matrix | null, rows: number, cols: number): Matrix {
+  if (current !== null && current.rows === rows && current.cols === cols) return current;
+  return kernels.alloc(rows, cols);
+}

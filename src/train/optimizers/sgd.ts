@@ -1,0 +1,17 @@
+import type { Kernels } from '../../kernels/kernels.js';
+import type { Params } from '../../network/network.js';
+import type { Optimizer } from './optimizer.js';
+
+/** Plain stochastic gradient descent: W <- W - lr * dW (the book's chapter 5 update). */
+export class Sgd implements Optimizer {
+  readonly name = 'sgd';
+
+  constructor(
+    private readonly kernels: Kernels,
+    readonly lr: number,
+  ) {}
+
+  update(params: Params, grads: Params): void {
+    for (const key of Object.keys(params)) this.kernels.axpy(params[key], -this.lr, grads[key]);
+  }
+}

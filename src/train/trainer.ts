@@ -1,0 +1,143 @@
+import type { Dataset } from '../data/dataset.js';
+import type { Network } from '../network/network.js';
+import { gatherBatch } from './batch.js';
+import { evaluate } from './evaluate.js';
+import type { Optimizer } from './optimizers/optimizer.js';
+import type { Rng } from './rng.js';
+
+/** What a training run is told; the CLI builds it from the validated config. */
+export interface TrainOptions {
+  iterations: number; // total SGD steps (the book: 10,000)
+  batchSize: number; // the book: 100
+  iterPerEpoch: number; // max(trainSize / batchSize, 1), as the book
+  signal?: AbortSignal; // Ctrl-C: stop after the current step
+}
+
+/** The trainer reports through these events and never prints (nanoGPT's rule). */
+export type TrainEvent =
+  | { type: 'start'; iterations: number; iterPerEpoch: number; epochs: number; batchSize: number }
+  | { type: 'step'; iteration: number; loss: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      iteration: number;
+      loss: number; // mean training loss over this epoch's steps
+      trainAcc: number;
+      testAcc: number;
+      seconds: number; // wall time of this epoch, evaluation included
+      elapsedSeconds: number;
+    }
+  | { type: 'evaluating'; epoch: number }
+  | { type: 'done'; summary: TrainSummary };
+
+export interface TrainSummary {
+  iterations: number; // steps actually taken
+  epochs: number; // evaluations made
+  interrupted: boolean;
+  finalLoss: number;
+  finalTrainAcc: number;
+  finalTestAcc: number;
+  bestTestAcc: number;
+  bestEpoch: number;
+  seconds: number;
+  imagesPerSecond: number; // training images through forward + backward per second
+}
+
+export function epochCount(iterations: number, iterPerEpoch: number): number {
+  return Math.ceil(iterations / iterPerEpoch);
+}
+
+/**
+ * Mini-batch SGD as train_neuralnet.py does it: each step draws batchSize indices at random
+ * (with replacement), takes the gradient by backprop and updates. After every iterPerEpoch
+ * steps, and after the last step, it scores the full train and test sets.
+ *
+ * Async only so that Ctrl-C and spinners get a turn: it yields to the event loop every
+ * 50 ms, which costs nothing measurable.
+ */
+export async function train(
+  net: Network,
+  optimizer: Optimizer,
+  data: Dataset,
+  rng: Rng,
+  options: TrainOptions,
+  emit: (event: TrainEvent) => void,
+): Promise<TrainSummary> {
+  const { iterations, batchSize, iterPerEpoch } = options;
+  const D = data.train.rows * data.train.cols;
+  const x = net.kernels.alloc(batchSize, D); // x: (batchSize, 784)
+  const t = new Uint8Array(batchSize); // t: (batchSize)
+  const indices = new Int32Array(batchSize);
+  const epochs = epochCount(iterations, iterPerEpoch);
+  emit({ type: 'start', iterations, iterPerEpoch, epochs, batchSize });
+
+  const started = performance.now();
+  let epochStarted = started;
+  let lastYield = started;
+  let epochLoss = 0;
+  let epochSteps = 0;
+  let epoch = 0;
+  let lastLoss = NaN;
+  let final = { loss: NaN, trainAcc: NaN, testAcc: NaN };
+  let best = { testAcc: -1, epoch: 0 };
+  let done = 0;
+
+  for (let i = 1; i <= iterations; i++) {
+    rng.choice(data.train.count, indices);
+    gatherBatch(x, t, data.train, indices);
+    const grads = net.gradient(x, t);
+    optimizer.update(net.params, grads);
+    // The loss of this batch before the update: what gradient()'s forward pass computed.
+    lastLoss = net.lastLoss;
+    epochLoss += lastLoss;
+    epochSteps++;
+    done = i;
+    emit({ type: 'step', iteration: i, loss: lastLoss });
+
+    if (i % iterPerEpoch === 0 || i === iterations) {
+      epoch++;
+      emit({ type: 'evaluating', epoch });
+      const trainAcc = evaluate(net, data.train);
+      const testAcc = evaluate(net, data.test);
+      const now = performance.now();
+      const loss = epochLoss / epochSteps;
+      emit({
+        type: 'epoch',
+        epoch,
+        iteration: i,
+        loss,
+        trainAcc,
+        testAcc,
+        seconds: (now - epochStarted) / 1000,
+        elapsedSeconds: (now - started) / 1000,
+      });
+      final = { loss, trainAcc, testAcc };
+      if (testAcc > best.testAcc) best = { testAcc, epoch };
+      epochStarted = now;
+      epochLoss = 0;
+      epochSteps = 0;
+    }
+
+    if (performance.now() - lastYield > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+    if (options.signal?.aborted) break;
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const summary: TrainSummary = {
+    iterations: done,
+    epochs: epoch,
+    interrupted: done < iterations,
+    finalLoss: Number.isNaN(final.loss) ? lastLoss : final.loss,
+    finalTrainAcc: final.trainAcc,
+    finalTestAcc: final.testAcc,
+    bestTestAcc: best.testAcc < 0 ? NaN : best.testAcc,
+    bestEpoch: best.epoch,
+    seconds,
+    imagesPerSecond: (done * batchSize) / seconds,
+  };
+  emit({ type: 'done', summary });
+  return summary;
+}
