@@ -46,4 +46,10 @@ export interface Kernels {
 
   /** y += alpha * x, elementwise over equal shapes (the SGD update). */
   axpy(y: Matrix, alpha: number, x: Matrix): void;
+  /** y *= alpha, elementwise (momentum's and Adam's decay of their running state). */
+  scale(y: Matrix, alpha: number): void;
+  /** y += alpha * x * x, elementwise (AdaGrad's and Adam's running sum of squared gradients). */
+  addSquare(y: Matrix, alpha: number, x: Matrix): void;
+  /** p -= lr * m / (sqrt(v) + eps), elementwise: the AdaGrad and Adam step (book section 6.1.5-6). */
+  adaptiveStep(p: Matrix, lr: number, m: Matrix, v: Matrix, eps: number): void;
 }

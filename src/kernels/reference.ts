@@ -134,6 +134,21 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       assertShape('axpy x', x, y.rows, y.cols);
       for (let i = 0; i < y.data.length; i++) y.data[i] += alpha * x.data[i];
     },
+
+    scale(y, alpha) {
+      for (let i = 0; i < y.data.length; i++) y.data[i] *= alpha;
+    },
+
+    addSquare(y, alpha, x) {
+      assertShape('addSquare x', x, y.rows, y.cols);
+      for (let i = 0; i < y.data.length; i++) y.data[i] += alpha * x.data[i] * x.data[i];
+    },
+
+    adaptiveStep(p, lr, m, v, eps) {
+      assertShape('adaptiveStep m', m, p.rows, p.cols);
+      assertShape('adaptiveStep v', v, p.rows, p.cols);
+      for (let i = 0; i < p.data.length; i++) p.data[i] -= (lr * m.data[i]) / (Math.sqrt(v.data[i]) + eps);
+    },
   };
 }
 
