@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { Dataset, ImageSet } from '../../src/data/dataset.js';
+import { referenceKernels } from '../../src/kernels/reference.js';
+import { TwoLayerNet } from '../../src/network/two-layer-net.js';
+import { Sgd } from '../../src/train/optimizers/sgd.js';
+import { Rng } from '../../src/train/rng.js';
+import { train, type TrainEvent } from '../../src/train/trainer.js';
+
+/** 4x4 "images": class c lights up row c brightly, plus noise. Learnable in a few hundred steps. */
+function toySet(count: number, seed: number): ImageSet {
+  const rng = new Rng(seed);
+  const images = new Uint8Array(count * 16);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const c = rng.int(4);
+    labels[i] = c;
+    for (let k = 0; k < 16; k++) images[i * 16 + k] = Math.floor(k >> 2 === c ? 200 + rng.int(56) : rng.int(90));
+  }
+  return { count, rows: 4, cols: 4, images, labels };
+}
+
+const toy: Dataset = {
+  info: { name: 'toy', requested: 'toy', source: 'generated', classes: 4 },
+  train: toySet(500, 1),
+  test: toySet(100, 2),
+};
+
+async function run(seed: number, iterations = 150) {
+  const kernels = referenceKernels('float32');
+  const net = new TwoLayerNet(kernels, new Rng(seed), 16, 8, 4, 0.1);
+  const events: TrainEvent[] = [];
+  const summary = await train(net, new Sgd(kernels, 0.5), toy, new Rng(seed + 1), { iterations, batchSize: 10, iterPerEpoch: 50 }, (e) =>
+    events.push(e),
+  );
+  return { events, summary };
+}
+
+describe('train', () => {
+  it('learns, and reports start, steps, one epoch row per iterPerEpoch steps, and done', async () => {
+    const { events, summary } = await run(3, 160);
+    expect(events[0]).toEqual({ type: 'start', iterations: 160, iterPerEpoch: 50, epochs: 4, batchSize: 10 });
+    expect(events.filter((e) => e.type === 'step')).toHaveLength(160);
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs.map((e) => e.iteration)).toEqual([50, 100, 150, 160]);
+    expect(events.at(-1)).toEqual({ type: 'done', summary });
+    expect(summary.iterations).toBe(160);
+    expect(summary.interrupted).toBe(false);
+    expect(summary.finalTestAcc).toBeGreaterThan(0.95);
+    expect(epochs[0].loss).toBeGreaterThan(epochs[3].loss);
+  });
+
+  it('gives the same numbers, bit for bit, for the same seed', async () => {
+    const a = await run(5);
+    const b = await run(5);
+    const strip = (es: TrainEvent[]) =>
+      es.map((e) => (e.type === 'epoch' ? { ...e, seconds: 0, elapsedSeconds: 0 } : e.type === 'done' ? e.summary.finalLoss : e));
+    expect(strip(a.events)).toEqual(strip(b.events));
+  });
+
+  it('stops after the current step when aborted', async () => {
+    const kernels = referenceKernels('float64');
+    const net = new TwoLayerNet(kernels, new Rng(1), 16, 8, 4, 0.1);
+    const controller = new AbortController();
+    const summary = await train(net, new Sgd(kernels, 0.1), toy, new Rng(2), { iterations: 1000, batchSize: 10, iterPerEpoch: 50, signal: controller.signal }, (e) => {
+      if (e.type === 'step' && e.iteration === 75) controller.abort();
+    });
+    expect(summary.iterations).toBe(75);
+    expect(summary.interrupted).toBe(true);
+    expect(summary.epochs).toBe(1);
+  });
+});
