@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The training run's configuration: one zod schema, one source of truth. Commander hands us
+ * raw strings; `TrainConfig.parse` (through src/cli/parse-options.ts) coerces and checks them
+ * at the door, and everything past the door uses the inferred `TrainConfigValues` type.
+ *
+ * To add a flag: add one field to DEFAULTS (with its comment) and one to the schema below,
+ * then one `.option()` line in src/cli/commands/train.ts. Error messages are written to follow
+ * the flag name: "--lr must be > 0, got -1".
+ */
+
+/** The book's reference experiment, train_neuralnet.py (Deep Learning from Scratch, 5.7.4). */
+export const DEFAULTS = {
+  hidden: 50, // hidden units: the book's 784-50-10 network
+  epochs: 17, // evaluations; 17 * 600 steps is about the book's 10,000 iterations
+  batchSize: 100, // images per SGD step
+  lr: 0.1, // learning rate of plain SGD
+  weightInitStd: 0.01, // weights start as weightInitStd * N(0, 1), biases at zero
+  seed: 42, // fixed, so two runs with the same flags give the same numbers
+  dtype: 'float32' as const, // training precision; the gradient check always runs in float64
+  dataset: 'mnist' as const, // mnist | fashion-mnist | mnist-10k (bundled, offline)
+  gradcheckCount: 3, // training images used by the gradient check (the book's first 3)
+  gradcheckTolerance: 1e-6, // a gradient check fails when any |numerical - backprop| exceeds this
+};
+
+// Reusable field rules. Each message reads after the flag name.
+const positiveInt = (what = 'a positive integer') =>
+  z.coerce.number({ error: `must be ${what}` }).refine((v) => Number.isInteger(v) && v > 0, `must be ${what}`);
+const positiveNumber = () =>
+  z.coerce.number({ error: 'must be a number > 0' }).refine((v) => Number.isFinite(v) && v > 0, 'must be > 0');
+
+/** Where the data comes from; shared by every command that reads a data set. */
+export const DataOptions = z.object({
+  dataset: z.enum(['mnist', 'fashion-mnist', 'mnist-10k'], { error: 'must be one of mnist, fashion-mnist, mnist-10k' }),
+  dataDir: z.string().min(1, 'must name a folder').optional(), // a folder holding the four IDX files (or the cache to fill)
+  mirror: z.string().refine(isMirrorUrl, 'must be an http:, https: or file: URL').optional(), // replaces the built-in mirrors
+  offline: z.boolean(), // never touch the network
+  fallback: z.boolean(), // MNIST unreachable -> the bundled mnist-10k, with a warning (--no-fallback: exit 1 instead)
+});
+
+/** How results are printed; not part of the experiment. */
+export const OutputOptions = z.object({
+  json: z.boolean(), // NDJSON records on stdout instead of the table
+  quiet: z.boolean(), // no spinner, progress, chart or notices
+  color: z.boolean(), // false for --no-color
+});
+
+export const TrainConfig = z
+  .object({
+    hidden: positiveInt(),
+    epochs: positiveInt(),
+    iters: positiveInt().optional(), // total SGD steps; overrides --epochs (the book: 10000)
+    batchSize: positiveInt(),
+    lr: positiveNumber(),
+    weightInitStd: positiveNumber(),
+    seed: z.coerce
+      .number({ error: 'must be an integer from 0 to 4294967295' })
+      .refine((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff, 'must be an integer from 0 to 4294967295'),
+    dtype: z.enum(['float32', 'float64'], { error: 'must be float32 or float64' }),
+    gradcheck: z.boolean(), // check backprop against numerical gradients before training
+    plot: z
+      .string()
+      .refine((v) => /\.svg$/i.test(v), 'must be a file name ending in .svg')
+      .optional(),
+  })
+  .extend(DataOptions.shape)
+  .extend(OutputOptions.shape);
+
+export type TrainConfigValues = z.infer<typeof TrainConfig>;
+export type DataOptionValues = z.infer<typeof DataOptions>;
+
+export const GradcheckConfig = z
+  .object({
+    hidden: positiveInt(),
+    weightInitStd: positiveNumber(),
+    seed: TrainConfig.shape.seed,
+    count: positiveInt(),
+    tolerance: positiveNumber(),
+  })
+  .extend(DataOptions.shape)
+  .extend(OutputOptions.shape);
+
+export type GradcheckConfigValues = z.infer<typeof GradcheckConfig>;
+
+function isMirrorUrl(v: string): boolean {
+  try {
+    return ['http:', 'https:', 'file:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}
