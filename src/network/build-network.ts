@@ -1,0 +1,39 @@
+import type { Kernels } from '../kernels/kernels.js';
+import type { Rng } from '../train/rng.js';
+import type { InitName } from './init.js';
+import { MultiLayerNet, type ActivationName } from './multi-layer-net.js';
+
+/** What the config says about the network (the CLI's --hidden, --activation, --init, ...). */
+export interface NetworkSettings {
+  inputSize: number; // 784
+  hidden: number[]; // [50] is the book's chapter 5 net
+  outputSize: number; // 10
+  activation: ActivationName;
+  init: InitName;
+  weightInitStd: number; // 0.01, used by init 'std'
+}
+
+/**
+ * The network a config describes, with fresh weights from rng. Always a MultiLayerNet: with
+ * hidden [50], relu and std init it is bit for bit the book's TwoLayerNet (tested), and one
+ * class means one code path for training, saving and loading.
+ */
+export function buildNetwork(kernels: Kernels, rng: Rng, s: NetworkSettings): MultiLayerNet {
+  return new MultiLayerNet(
+    kernels,
+    { inputSize: s.inputSize, hiddenSizes: s.hidden, outputSize: s.outputSize, activation: s.activation },
+    { rng, init: s.init, weightInitStd: s.weightInitStd },
+  );
+}
+
+/** "100,100,100" -> [100, 100, 100]; throws RangeError naming what is wrong. */
+export function parseHidden(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => p === '')) throw new RangeError('must be a comma-separated list of layer sizes, e.g. 50 or 100,100,100');
+  return parts.map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`must list positive integers, e.g. 100,100 (bad entry "${p}")`);
+    if (n > 65536) throw new RangeError(`layer sizes must be at most 65536 (got ${n})`);
+    return n;
+  });
+}

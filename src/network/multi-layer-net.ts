@@ -1,0 +1,149 @@
+import type { Kernels } from '../kernels/kernels.js';
+import { Affine } from '../layers/affine.js';
+import type { Layer } from '../layers/layer.js';
+import { Relu } from '../layers/relu.js';
+import { Sigmoid } from '../layers/sigmoid.js';
+import { SoftmaxWithLoss } from '../layers/softmax-with-loss.js';
+import type { Matrix, Target } from '../tensor/matrix.js';
+import type { Rng } from '../train/rng.js';
+import { initWeights, type InitName } from './init.js';
+import type { Network, Params } from './network.js';
+import { numericalGradient } from './numerical-gradient.js';
+
+export type ActivationName = 'relu' | 'sigmoid';
+export const ACTIVATION_NAMES: readonly ActivationName[] = ['relu', 'sigmoid'];
+
+/** The shape of a fully connected net: inputSize -> hiddenSizes... -> outputSize. */
+export interface MultiLayerNetSpec {
+  inputSize: number; // 784 for MNIST
+  hiddenSizes: number[]; // one entry per hidden layer, e.g. [100, 100, 100]
+  outputSize: number; // 10 classes
+  activation: ActivationName;
+}
+
+export interface InitSpec {
+  init: InitName;
+  weightInitStd: number; // used by init 'std' only
+}
+
+/**
+ * The book's general fully connected net (section 6.1.8, common/multi_layer_net.py):
+ * (Affine -> Relu|Sigmoid) x hidden layers, then Affine -> SoftmaxWithLoss, with the same
+ * API as TwoLayerNet (params W1, b1, ..., Wn, bn; ordered layers; lastLayer; predict,
+ * loss, accuracy, gradient, numericalGradient).
+ *
+ * With one hidden ReLU layer and init 'std' it draws its weights in TwoLayerNet's order
+ * (W1 then W2, row-major) and runs the same kernels in the same order, so for the same seed
+ * it gives bit-identical parameters, losses and gradients to the book's two-layer net.
+ * (The book's MultiLayerNet also has weight decay; this one does not.)
+ */
+export class MultiLayerNet implements Network {
+  readonly params: Params;
+  /** The layers in forward order, by name: Affine1, Relu1 (or Sigmoid1), ..., AffineN. */
+  readonly layers: Map<string, Layer>;
+  readonly lastLayer: SoftmaxWithLoss;
+  readonly affines: Affine[];
+  /** Layer widths from input to output, e.g. [784, 100, 100, 10]. */
+  readonly sizes: number[];
+  private readonly backwardOrder: Layer[];
+  /** The Affine layers' gradient buffers by parameter name; backward overwrites them. */
+  private readonly grads: Params;
+
+  /**
+   * `init` is either a seeded Rng with an initialisation to draw fresh weights, or existing
+   * parameters (a loaded model), which are used as they are, not copied.
+   */
+  constructor(
+    readonly kernels: Kernels,
+    readonly spec: MultiLayerNetSpec,
+    init: { rng: Rng; init: InitName; weightInitStd: number } | { params: Params },
+  ) {
+    this.sizes = [spec.inputSize, ...spec.hiddenSizes, spec.outputSize];
+    for (const n of this.sizes) {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`MultiLayerNet: layer sizes must be positive integers, got ${this.sizes.join('-')}`);
+    }
+    const layerCount = this.sizes.length - 1;
+    if ('params' in init) {
+      this.params = init.params;
+      for (let i = 1; i <= layerCount; i++) {
+        const W = init.params[`W${i}`];
+        const b = init.params[`b${i}`];
+        const [nIn, nOut] = [this.sizes[i - 1], this.sizes[i]];
+        if (W === undefined || W.rows !== nIn || W.cols !== nOut) throw new RangeError(`MultiLayerNet: W${i} must be (${nIn}, ${nOut})`);
+        if (b === undefined || b.rows !== 1 || b.cols !== nOut) throw new RangeError(`MultiLayerNet: b${i} must be (1, ${nOut})`);
+      }
+    } else {
+      // All weights first, in layer order, then zero biases: TwoLayerNet's draw order.
+      const weights: Matrix[] = [];
+      for (let i = 1; i <= layerCount; i++) {
+        weights.push(initWeights(kernels, init.rng, this.sizes[i - 1], this.sizes[i], init.init, init.weightInitStd)); // Wi: (n_{i-1}, n_i)
+      }
+      this.params = {};
+      for (let i = 1; i <= layerCount; i++) {
+        this.params[`W${i}`] = weights[i - 1];
+        this.params[`b${i}`] = kernels.alloc(1, this.sizes[i]); // bi: (1, n_i)
+      }
+    }
+
+    this.layers = new Map<string, Layer>();
+    this.affines = [];
+    for (let i = 1; i <= layerCount; i++) {
+      const affine = new Affine(kernels, this.params[`W${i}`], this.params[`b${i}`], `Affine${i}`);
+      this.affines.push(affine);
+      this.layers.set(affine.name, affine);
+      if (i < layerCount) {
+        const act = spec.activation === 'relu' ? new Relu(kernels, `Relu${i}`) : new Sigmoid(kernels, `Sigmoid${i}`);
+        this.layers.set(act.name, act);
+      }
+    }
+    this.affines[0].needInputGrad = false; // nothing upstream of the first layer wants dX
+    this.lastLayer = new SoftmaxWithLoss(kernels);
+    // Made once: the training loop allocates nothing per step.
+    this.backwardOrder = [...this.layers.values()].reverse();
+    this.grads = {};
+    this.affines.forEach((affine, i) => {
+      this.grads[`W${i + 1}`] = affine.grads.W;
+      this.grads[`b${i + 1}`] = affine.grads.b;
+    });
+  }
+
+  /** e.g. "784-100-100-10" */
+  get architecture(): string {
+    return this.sizes.join('-');
+  }
+
+  /** Class scores before softmax (softmax does not change the argmax). */
+  predict(x: Matrix): Matrix {
+    let out = x;
+    for (const layer of this.layers.values()) out = layer.forward(out);
+    return out;
+  }
+
+  get lastLoss(): number {
+    return this.lastLayer.loss;
+  }
+
+  loss(x: Matrix, t: Target): number {
+    return this.lastLayer.forward(this.predict(x), t);
+  }
+
+  accuracy(x: Matrix, t: Target): number {
+    return this.kernels.countCorrect(this.predict(x), t) / x.rows;
+  }
+
+  numericalGradient(x: Matrix, t: Target): Params {
+    const f = () => this.loss(x, t);
+    const grads: Params = {};
+    for (const [name, param] of Object.entries(this.params)) {
+      grads[name] = numericalGradient(this.kernels, f, param);
+    }
+    return grads;
+  }
+
+  gradient(x: Matrix, t: Target): Params {
+    this.loss(x, t); // forward
+    let dout = this.lastLayer.backward(1); // backward, in reverse layer order
+    for (const layer of this.backwardOrder) dout = layer.backward(dout);
+    return this.grads;
+  }
+}

@@ -1,0 +1,43 @@
+import type { Kernels } from '../../kernels/kernels.js';
+import type { Params } from '../../network/network.js';
+import { zerosLike } from './momentum.js';
+import type { Optimizer } from './optimizer.js';
+
+/**
+ * Adam (book section 6.1.6, common/optimizer.py), with the book's defaults lr 0.001,
+ * beta1 0.9, beta2 0.999:
+ *   m <- beta1 * m + (1 - beta1) * dW
+ *   v <- beta2 * v + (1 - beta2) * dW^2
+ *   lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)   (bias correction folded into the rate)
+ *   W <- W - lr_t * m / (sqrt(v) + 1e-7)
+ * The book writes the moment updates as m += (1 - beta1)(dW - m), the same in exact
+ * arithmetic; we use the form that needs only scale and axpy kernels.
+ */
+export class Adam implements Optimizer {
+  readonly name = 'adam';
+  private m: Params | null = null;
+  private v: Params | null = null;
+  private iter = 0;
+
+  constructor(
+    private readonly kernels: Kernels,
+    readonly lr = 0.001,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-7,
+  ) {}
+
+  update(params: Params, grads: Params): void {
+    const m = (this.m ??= zerosLike(this.kernels, params));
+    const v = (this.v ??= zerosLike(this.kernels, params));
+    this.iter++;
+    const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.iter)) / (1 - this.beta1 ** this.iter);
+    for (const key of Object.keys(params)) {
+      this.kernels.scale(m[key], this.beta1);
+      this.kernels.axpy(m[key], 1 - this.beta1, grads[key]);
+      this.kernels.scale(v[key], this.beta2);
+      this.kernels.addSquare(v[key], 1 - this.beta2, grads[key]);
+      this.kernels.adaptiveStep(params[key], lrT, m[key], v[key], this.eps);
+    }
+  }
+}
