@@ -17,6 +17,9 @@ export interface DatasetInfo {
   readonly requested: string; // what the user asked for (differs after an offline fallback)
   readonly source: string; // a folder, a URL, or "bundled"
   readonly classes: number;
+  readonly trainCount?: number; // train.count, repeated here for the config record
+  readonly testCount?: number;
+  readonly downloadedFrom?: string; // the mirror, when files were downloaded this run
 }
 
 export interface Dataset {

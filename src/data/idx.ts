@@ -1,4 +1,5 @@
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync } from 'node:zlib';
 import { RuntimeFailure } from '../errors.js';
 import type { ImageSet } from './dataset.js';
 
@@ -62,6 +63,22 @@ export function decodeIdxFile(bytes: Uint8Array, file: string): Uint8Array {
   }
   if (file.endsWith('.gz')) fail(file, 'not gzip data (the name ends in .gz but the file does not start with 1f 8b)');
   return bytes;
+}
+
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * decodeIdxFile off the main thread: zlib runs in libuv's thread pool, so the four files of a
+ * data set decompress side by side (the 47 MB training images dominate either way).
+ */
+export async function decodeIdxFileAsync(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+  if (bytes.length === 0 || !isGzip(bytes)) return decodeIdxFile(bytes, file);
+  try {
+    return await gunzipAsync(bytes);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    fail(file, `corrupt gzip data (${why})`);
+  }
 }
 
 function readHeader(bytes: Uint8Array, file: string, magic: number, kind: string): { dims: number[]; offset: number } {
