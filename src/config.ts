@@ -32,33 +32,34 @@ const positiveNumber = () =>
 
 /** Where the data comes from; shared by every command that reads a data set. */
 export const DataOptions = z.object({
-  dataset: z.enum(['mnist', 'fashion-mnist', 'mnist-10k'], { error: 'must be one of mnist, fashion-mnist, mnist-10k' }),
+  dataset: z.enum(['mnist', 'fashion-mnist', 'mnist-10k'], { error: 'must be one of mnist, fashion-mnist, mnist-10k' }).default(DEFAULTS.dataset),
   dataDir: z.string().min(1, 'must name a folder').optional(), // a folder holding the four IDX files (or the cache to fill)
   mirror: z.string().refine(isMirrorUrl, 'must be an http:, https: or file: URL').optional(), // replaces the built-in mirrors
-  offline: z.boolean(), // never touch the network
-  fallback: z.boolean(), // MNIST unreachable -> the bundled mnist-10k, with a warning (--no-fallback: exit 1 instead)
+  offline: z.boolean().default(false), // never touch the network
+  fallback: z.boolean().default(true), // MNIST unreachable -> the bundled mnist-10k, with a warning (--no-fallback: exit 1 instead)
 });
 
 /** How results are printed; not part of the experiment. */
 export const OutputOptions = z.object({
-  json: z.boolean(), // NDJSON records on stdout instead of the table
-  quiet: z.boolean(), // no spinner, progress, chart or notices
-  color: z.boolean(), // false for --no-color
+  json: z.boolean().default(false), // NDJSON records on stdout instead of the table
+  quiet: z.boolean().default(false), // no spinner, progress, chart or notices
+  color: z.boolean().default(true), // false for --no-color
 });
 
 export const TrainConfig = z
   .object({
-    hidden: positiveInt(),
-    epochs: positiveInt(),
+    hidden: positiveInt().default(DEFAULTS.hidden),
+    epochs: positiveInt().default(DEFAULTS.epochs),
     iters: positiveInt().optional(), // total SGD steps; overrides --epochs (the book: 10000)
-    batchSize: positiveInt(),
-    lr: positiveNumber(),
-    weightInitStd: positiveNumber(),
+    batchSize: positiveInt().default(DEFAULTS.batchSize),
+    lr: positiveNumber().default(DEFAULTS.lr),
+    weightInitStd: positiveNumber().default(DEFAULTS.weightInitStd),
     seed: z.coerce
       .number({ error: 'must be an integer from 0 to 4294967295' })
-      .refine((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff, 'must be an integer from 0 to 4294967295'),
-    dtype: z.enum(['float32', 'float64'], { error: 'must be float32 or float64' }),
-    gradcheck: z.boolean(), // check backprop against numerical gradients before training
+      .refine((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff, 'must be an integer from 0 to 4294967295')
+      .default(DEFAULTS.seed),
+    dtype: z.enum(['float32', 'float64'], { error: 'must be float32 or float64' }).default(DEFAULTS.dtype),
+    gradcheck: z.boolean().default(false), // check backprop against numerical gradients before training
     plot: z
       .string()
       .refine((v) => /\.svg$/i.test(v), 'must be a file name ending in .svg')
@@ -72,11 +73,11 @@ export type DataOptionValues = z.infer<typeof DataOptions>;
 
 export const GradcheckConfig = z
   .object({
-    hidden: positiveInt(),
-    weightInitStd: positiveNumber(),
+    hidden: positiveInt().default(DEFAULTS.hidden),
+    weightInitStd: positiveNumber().default(DEFAULTS.weightInitStd),
     seed: TrainConfig.shape.seed,
-    count: positiveInt(),
-    tolerance: positiveNumber(),
+    count: positiveInt().default(DEFAULTS.gradcheckCount),
+    tolerance: positiveNumber().default(DEFAULTS.gradcheckTolerance),
   })
   .extend(DataOptions.shape)
   .extend(OutputOptions.shape);

@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { NnTrainError } from '../errors.js';
-import { writeErr } from './output.js';
+import { jsonErrorsEnabled, writeErr, writeOut } from './output.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -24,10 +24,12 @@ export function reportError(err: unknown): number {
   }
   if (err instanceof NnTrainError) {
     writeErr(`nn-train: ${err.message}`);
+    if (jsonErrorsEnabled()) writeOut(JSON.stringify({ type: 'error', message: err.message, exitCode: err.exitCode }));
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
   writeErr(`nn-train: internal error: ${message}`);
+  if (jsonErrorsEnabled()) writeOut(JSON.stringify({ type: 'error', message: `internal error: ${message}`, exitCode: 1 }));
   if (process.env.NN_TRAIN_DEBUG && err instanceof Error && err.stack) writeErr(err.stack);
   return 1;
 }

@@ -4,6 +4,7 @@
  * writing and exit quietly.
  */
 let stdoutClosed = false;
+let jsonErrors = false;
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') {
@@ -19,4 +20,13 @@ export function writeOut(line: string): void {
 
 export function writeErr(line: string): void {
   process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+}
+
+/** With --json, a failure is also an `error` record on stdout, so a parser sees why the stream ended. */
+export function setJsonErrors(on: boolean): void {
+  jsonErrors = on;
+}
+
+export function jsonErrorsEnabled(): boolean {
+  return jsonErrors;
 }

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { demoCommand } from './commands/demo.js';
+import { gradcheckCommand } from './commands/gradcheck.js';
+import { trainCommand } from './commands/train.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -16,9 +18,22 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .exitOverride();
+  // `train` is the default: `nn-train --hidden 50 --epochs 17` trains instead of printing help.
+  const train = trainCommand();
+  program.addCommand(train, { isDefault: true });
+  program.addCommand(gradcheckCommand());
   program.addCommand(demoCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
   for (const cmd of program.commands) cmd.exitOverride();
+  // The root help also lists the default command's flags: most people never type `train`.
+  program.addHelpText('after', () => `\nTraining (the default command: nn-train [train] [options]):\n${trainHelpBody(train)}`);
   return program;
+}
+
+/** `nn-train train --help` without its usage line and description. */
+function trainHelpBody(train: Command): string {
+  const text = train.helpInformation();
+  const start = text.indexOf('Options:');
+  return start >= 0 ? text.slice(start) : text;
 }

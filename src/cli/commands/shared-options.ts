@@ -1,0 +1,20 @@
+import { type Command, Option } from 'commander';
+import { DEFAULTS } from '../../config.js';
+
+/** The flags of every command that reads a data set (validated by DataOptions in src/config.ts). */
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or mnist-10k (bundled, offline)').default(DEFAULTS.dataset, DEFAULTS.dataset))
+    .option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw); default: the cache in data/<dataset>')
+    .option('--mirror <url>', 'download from this http:, https: or file: URL instead of the built-in mirrors')
+    .option('--offline', 'never touch the network')
+    .option('--no-fallback', 'fail (exit 1) instead of falling back to the bundled mnist-10k when MNIST cannot be fetched');
+}
+
+/** --json, --quiet and --no-color (validated by OutputOptions in src/config.ts). */
+export function addOutputOptions(cmd: Command, json: string): Command {
+  return cmd
+    .option('--json', json)
+    .option('--quiet', 'no spinner, progress bar, chart or notices')
+    .option('--no-color', 'no ANSI colours (also NO_COLOR=1, TERM=dumb, or any pipe)');
+}

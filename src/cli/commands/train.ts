@@ -1,0 +1,54 @@
+import { Command, Option } from 'commander';
+import { DEFAULTS, TrainConfig } from '../../config.js';
+import { UsageError } from '../../errors.js';
+import { parseOptions } from '../parse-options.js';
+import { nearest } from '../suggest.js';
+import { addDataOptions, addOutputOptions } from './shared-options.js';
+
+/**
+ * `nn-train [train]`, the default command: the book's train_neuralnet.py experiment. Flags are
+ * declared here, validated by TrainConfig (src/config.ts) at the door; the run itself lives in
+ * train-run.ts, imported only when a run starts so `--help` stays fast.
+ */
+export function trainCommand(): Command {
+  const cmd = new Command('train')
+    .description("train the book's two-layer network with mini-batch SGD (the default command)")
+    .addOption(new Option('--hidden <n>', 'hidden units').default(DEFAULTS.hidden))
+    .addOption(new Option('--epochs <n>', 'epochs (evaluations of the full train and test sets)').default(DEFAULTS.epochs))
+    .addOption(new Option('--iters <n>', 'total SGD steps instead of --epochs (the book: 10000)'))
+    .addOption(new Option('--batch-size <n>', 'images per SGD step').default(DEFAULTS.batchSize))
+    .addOption(new Option('--lr <x>', 'learning rate').default(DEFAULTS.lr))
+    .addOption(new Option('--weight-init-std <x>', 'weights start as this times N(0, 1)').default(DEFAULTS.weightInitStd))
+    .addOption(new Option('--seed <n>', 'random seed (weights and batches); same seed, same numbers').default(DEFAULTS.seed))
+    .addOption(new Option('--dtype <type>', 'float32 or float64').default(DEFAULTS.dtype, DEFAULTS.dtype))
+    .option('--gradcheck', 'check backprop against numerical gradients (float64) before training; exit 1 on failure')
+    .option('--plot <file.svg>', 'also draw the accuracy and loss curves to an SVG file');
+  addDataOptions(cmd);
+  addOutputOptions(cmd, 'print NDJSON records (config, epoch, summary) instead of the table');
+  return cmd
+    .addHelpText(
+      'after',
+      `
+One epoch is max(training images / batch size, 1) steps (600 for MNIST at batch 100); the
+full train and test sets are scored after each epoch and after the last step.
+
+Examples:
+  $ nn-train --hidden 50 --epochs 17                  # the book's experiment
+  $ nn-train --iters 10000 --json | jq -c 'select(.type == "epoch")'
+  $ nn-train --dataset mnist-10k --epochs 5 --plot curves.svg`,
+    )
+    // A stray word reaches the default command as an operand: answer as for an unknown command.
+    .allowExcessArguments(true)
+    .action(async (raw: Record<string, unknown>, self: Command) => {
+      if (self.args.length > 0) unknownCommand(self.args[0], self.parent);
+      const config = parseOptions(TrainConfig, raw);
+      const { runTrain } = await import('./train-run.js');
+      await runTrain(config);
+    });
+}
+
+function unknownCommand(word: string, program: Command | null): never {
+  const names = program ? program.commands.flatMap((c) => [c.name(), ...c.aliases()]) : [];
+  const guess = nearest(word, names);
+  throw new UsageError(`unknown command '${word}'${guess ? ` (did you mean ${guess}?)` : ''}; see nn-train --help`);
+}

@@ -1,0 +1,59 @@
+import type { DatasetInfo } from '../data/dataset.js';
+import type { ParamCheck } from '../network/gradient-check.js';
+import type { TrainEvent, TrainSummary } from '../train/trainer.js';
+
+/**
+ * The NDJSON records of `--json` (DESIGN.md section 3): one object per line, each with a
+ * `type`, stable camelCase keys, plain numbers. Building them is separate from printing so
+ * the terminal reporter and the tests read the same values.
+ */
+export type EpochEvent = Extract<TrainEvent, { type: 'epoch' }>;
+
+export interface DatasetRecord {
+  name: string;
+  requested: string;
+  source: string;
+  classes: number;
+  trainCount: number;
+  testCount: number;
+}
+
+export function datasetRecord(info: DatasetInfo, trainCount: number, testCount: number): DatasetRecord {
+  return { name: info.name, requested: info.requested, source: info.source, classes: info.classes, trainCount, testCount };
+}
+
+/** The first record: everything needed to repeat the run. */
+export function configRecord(
+  version: string,
+  config: object,
+  run: { seed: number; iterations: number; iterPerEpoch: number; epochs: number; kernels: string },
+  dataset: DatasetRecord,
+): object {
+  return { type: 'config', version, seed: run.seed, config: { ...config, ...run }, dataset };
+}
+
+export function epochRecord(e: EpochEvent): object {
+  return {
+    type: 'epoch',
+    epoch: e.epoch,
+    iteration: e.iteration,
+    loss: e.loss,
+    trainAcc: e.trainAcc,
+    testAcc: e.testAcc,
+    seconds: e.seconds,
+    elapsedSeconds: e.elapsedSeconds,
+  };
+}
+
+export function summaryRecord(s: TrainSummary): object {
+  return { type: 'summary', ...s };
+}
+
+export function gradcheckRecord(c: ParamCheck, tolerance: number): object {
+  return { type: 'gradcheck', param: c.param, meanAbsDiff: c.meanAbsDiff, maxAbsDiff: c.maxAbsDiff, tolerance, ok: c.ok };
+}
+
+/** JSON has no NaN; an accuracy that was never measured (a run stopped before its first evaluation) is null. */
+export function toJsonLine(record: object): string {
+  return JSON.stringify(record, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
+}

@@ -1,0 +1,237 @@
+import ora, { type Ora } from 'ora';
+import type { ParamCheck } from '../network/gradient-check.js';
+import type { TrainEvent, TrainSummary } from '../train/trainer.js';
+import { sparkChart } from './chart.js';
+import { EpochTable } from './epoch-table.js';
+import { gradcheckTable, gradcheckVerdict } from './gradcheck-report.js';
+import { ProgressLine, bar, clock } from './progress.js';
+import {
+  type DatasetRecord,
+  type EpochEvent,
+  epochRecord,
+  gradcheckRecord,
+  summaryRecord,
+  toJsonLine,
+} from './records.js';
+import type { Style } from './style.js';
+
+/** What the data module reports while it loads (structurally the same as its DataEvent). */
+export type DataProgress =
+  | { type: 'download-start'; file: string; url: string; totalBytes?: number }
+  | { type: 'download-progress'; file: string; receivedBytes: number; totalBytes?: number }
+  | { type: 'download-done'; file: string; bytes: number; md5: string }
+  | { type: 'cached'; file: string }
+  | { type: 'warning'; message: string };
+
+export interface ReporterOptions {
+  json: boolean;
+  quiet: boolean;
+  out: Style; // how stdout may look (colour of the table)
+  err: Style; // how stderr may look (live spinner and progress only when err.live)
+  write: (line: string) => void; // stdout, one result line at a time
+  note: (line: string) => void; // stderr
+  stderr: NodeJS.WriteStream;
+}
+
+/**
+ * Turns a training run's events into output. Two streams, two jobs (DESIGN.md section 3):
+ * stdout gets results only (the epoch table and summary, or NDJSON with --json); stderr gets
+ * the live part (spinner while data loads, a progress bar with ETA inside each epoch,
+ * notices and warnings), and only when it is a terminal with a width and not --quiet.
+ */
+export class TrainReporter {
+  private spinner: Ora | undefined;
+  private readonly progress: ProgressLine | undefined;
+  private readonly table: EpochTable;
+  private readonly epochs: EpochEvent[] = [];
+  private plan = { iterations: 0, iterPerEpoch: 1, epochs: 0, batchSize: 0 };
+  private epochStarted = performance.now();
+  private epochFirstStep = 1;
+
+  constructor(private readonly o: ReporterOptions) {
+    this.table = new EpochTable(o.out);
+    if (o.err.live) this.progress = new ProgressLine(o.stderr);
+  }
+
+  // --- data ---------------------------------------------------------------------------
+
+  loading(text: string): void {
+    // ora loops forever on a zero-column terminal and grabs stdin by default (eating our
+    // Ctrl-C), hence the live guard and discardStdin: false.
+    if (this.o.err.live) {
+      this.spinner = ora({ text, stream: this.o.stderr, discardStdin: false, color: 'cyan', isEnabled: true }).start();
+    }
+  }
+
+  dataEvent(e: DataProgress): void {
+    if (e.type === 'warning') {
+      this.notice(this.o.err.chalk.yellow(`warning: ${e.message}`), true);
+      return;
+    }
+    if (this.spinner === undefined) return;
+    if (e.type === 'download-start') this.spinner.text = `Downloading ${e.file} from ${e.url}`;
+    else if (e.type === 'download-progress') {
+      const pct = e.totalBytes ? ` ${Math.floor((100 * e.receivedBytes) / e.totalBytes)}%` : '';
+      this.spinner.text = `Downloading ${e.file}${pct} (${(e.receivedBytes / 1e6).toFixed(1)} MB)`;
+    } else if (e.type === 'download-done') this.spinner.text = `Downloaded ${e.file} (md5 ${e.md5})`;
+    else if (e.type === 'cached') this.spinner.text = `Reading ${e.file}`;
+  }
+
+  loaded(d: DatasetRecord, seconds: number): void {
+    const text = `Loaded ${d.name}: ${d.trainCount.toLocaleString('en-US')} training and ${d.testCount.toLocaleString('en-US')} test images from ${d.source} (${seconds.toFixed(1)} s)`;
+    if (this.spinner) this.spinner.succeed(text);
+    else this.notice(text);
+    this.spinner = undefined;
+  }
+
+  /** Stops the spinner without a verdict (on errors). */
+  close(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+    this.progress?.clear();
+  }
+
+  // --- the run ------------------------------------------------------------------------
+
+  config(record: object, headline: string): void {
+    if (this.o.json) this.o.write(toJsonLine(record));
+    else this.o.write(headline);
+  }
+
+  gradcheck(checks: ParamCheck[], tolerance: number, count: number): void {
+    if (this.o.json) {
+      for (const c of checks) this.o.write(toJsonLine(gradcheckRecord(c, tolerance)));
+      return;
+    }
+    this.o.write(gradcheckTable(checks, tolerance, this.o.out));
+    this.o.write(gradcheckVerdict(checks, tolerance, count, this.o.out));
+  }
+
+  event(e: TrainEvent): void {
+    switch (e.type) {
+      case 'start':
+        this.plan = e;
+        this.epochStarted = performance.now();
+        this.epochFirstStep = 1;
+        break;
+      case 'step':
+        if (this.progress) this.progress.update(this.progressText(e.iteration, e.loss), e.iteration === this.epochFirstStep);
+        break;
+      case 'evaluating':
+        this.progress?.update(
+          `${this.epochLabel(e.epoch)} ${this.o.err.chalk.dim('evaluating on the training and test sets...')}`,
+          true,
+        );
+        break;
+      case 'epoch':
+        this.progress?.clear();
+        this.epochs.push(e);
+        this.o.write(this.o.json ? toJsonLine(epochRecord(e)) : this.table.row(e));
+        this.epochStarted = performance.now();
+        this.epochFirstStep = e.iteration + 1;
+        break;
+      case 'done':
+        this.progress?.clear();
+        this.finish(e.summary);
+        break;
+    }
+  }
+
+  /** The first Ctrl-C: training stops after the current step. */
+  stopping(): void {
+    this.notice(this.o.err.chalk.yellow('Stopping after this step (Ctrl-C again to quit at once)...'), true);
+  }
+
+  notice(line: string, always = false): void {
+    if (this.o.quiet && !always) return;
+    const spinning = this.spinner?.isSpinning === true;
+    if (spinning) this.spinner?.clear();
+    this.progress?.clear();
+    this.o.note(line);
+    if (spinning) this.spinner?.render();
+  }
+
+  private finish(s: TrainSummary): void {
+    if (this.o.json) {
+      this.o.write(toJsonLine(summaryRecord(s)));
+      return;
+    }
+    const end = this.table.end();
+    if (end !== undefined) this.o.write(end);
+    const c = this.o.out.chalk;
+    const lines: string[] = [];
+    if (s.interrupted) {
+      lines.push(c.yellow(`Stopped by Ctrl-C after ${s.iterations.toLocaleString('en-US')} of ${this.plan.iterations.toLocaleString('en-US')} iterations.`));
+    }
+    if (s.epochs > 0) {
+      lines.push(
+        `Final: train acc ${s.finalTrainAcc.toFixed(4)}, test acc ${c.bold(s.finalTestAcc.toFixed(4))}, loss ${s.finalLoss.toFixed(4)}` +
+          `; best test acc ${s.bestTestAcc.toFixed(4)} (epoch ${s.bestEpoch})`,
+      );
+    }
+    lines.push(
+      `Time: ${s.seconds.toFixed(1)} s for ${s.iterations.toLocaleString('en-US')} iterations and ${plural(s.epochs, 'evaluation')}, ` +
+        `${Math.round(s.imagesPerSecond).toLocaleString('en-US')} training images/s`,
+    );
+    this.o.write(lines.join('\n'));
+    if (!this.o.quiet && this.epochs.length > 1) {
+      this.o.write(
+        sparkChart(
+          [
+            { label: 'loss', values: this.epochs.map((e) => e.loss), color: 'yellow', digits: 4 },
+            { label: 'train acc', values: this.epochs.map((e) => e.trainAcc), color: 'cyan', digits: 4 },
+            { label: 'test acc', values: this.epochs.map((e) => e.testAcc), color: 'green', digits: 4 },
+          ],
+          this.o.out,
+        ),
+      );
+    }
+  }
+
+  get epochEvents(): readonly EpochEvent[] {
+    return this.epochs;
+  }
+
+  private epochLabel(epoch: number): string {
+    return `epoch ${String(epoch).padStart(String(this.plan.epochs).length)}/${this.plan.epochs}`;
+  }
+
+  private progressText(iteration: number, loss: number): string {
+    const { iterations, iterPerEpoch } = this.plan;
+    const epoch = Math.floor((iteration - 1) / iterPerEpoch) + 1;
+    const first = (epoch - 1) * iterPerEpoch + 1;
+    const length = Math.min(iterPerEpoch, iterations - first + 1);
+    const done = iteration - first + 1;
+    const elapsed = (performance.now() - this.epochStarted) / 1000;
+    const eta = done > 1 ? (elapsed / done) * (length - done) : NaN;
+    const c = this.o.err.chalk;
+    return (
+      `${this.epochLabel(epoch)} ${c.cyan(bar(done / length, 24))} ${done}/${length}` +
+      `  loss ${loss.toFixed(4)}  ETA ${clock(eta)}`
+    );
+  }
+}
+
+/** A short first line for people: what is being trained, on what, for how long. */
+export function headline(p: {
+  architecture: string; // e.g. 784-50-10
+  dataset: string;
+  batchSize: number;
+  lr: number;
+  iterations: number;
+  iterPerEpoch: number;
+  epochs: number;
+  seed: number;
+  dtype: string;
+  kernels: string;
+}): string {
+  return (
+    `Training ${p.architecture} on ${p.dataset}: batch ${p.batchSize}, lr ${p.lr}, ` +
+    `${p.iterations.toLocaleString('en-US')} iterations (${p.iterPerEpoch.toLocaleString('en-US')} per epoch, ${plural(p.epochs, 'evaluation')}), ` +
+    `seed ${p.seed}, ${p.dtype}, ${p.kernels} kernels`
+  );
+}
+
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
