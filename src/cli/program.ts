@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { demoCommand } from './commands/demo.js';
+import { downloadCommand } from './commands/download.js';
 import { gradcheckCommand } from './commands/gradcheck.js';
 import { trainCommand } from './commands/train.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(train, { isDefault: true });
   program.addCommand(gradcheckCommand());
   program.addCommand(demoCommand());
+  program.addCommand(downloadCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
   for (const cmd of program.commands) cmd.exitOverride();
