@@ -1,0 +1,231 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
+import { startStaticServer, type Fault, type StaticServer } from '../helpers/static-server.js';
+import { cleanCache, closedPort, tempDir } from './net.js';
+
+// `nn-train download` (and the fallback of the default command) as a real child process.
+
+const BIN = path.join(REPO_ROOT, 'bin/nn-train.js');
+const ALL = Object.keys(MNIST_FILES).sort();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Run> } {
+  const baseEnv = { ...process.env };
+  // The user's own settings must not leak into the tests.
+  for (const k of ['NN_TRAIN_MIRROR', 'NN_TRAIN_DATA_DIR', 'FORCE_COLOR']) delete baseEnv[k];
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...baseEnv, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+const run = (args: string[], env?: NodeJS.ProcessEnv) => start(args, env).done;
+
+/** An error as the CLI prints it: exactly one line, `nn-train: ...`. */
+function oneLineError(r: Run): string {
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^nn-train: /);
+  return lines[0];
+}
+
+const dirs: string[] = [];
+function scratch(): string {
+  const d = tempDir('nn-cli-');
+  dirs.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  // The CLI runs from dist/: build it (type errors elsewhere in a work tree still emit).
+  await new Promise<void>((resolve) => {
+    const tsc = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], {
+      cwd: REPO_ROOT,
+      stdio: 'ignore',
+    });
+    tsc.on('close', () => resolve());
+  });
+  expect(existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))).toBe(true);
+}, 120_000);
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describeMnist('nn-train download against a local mirror', () => {
+  let server: StaticServer;
+  beforeAll(async () => {
+    server = await startStaticServer(MNIST_DIR);
+  });
+  afterEach(() => {
+    server.faults = {};
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('leaves the four canonical files, and a second run downloads nothing', async () => {
+    const dir = scratch();
+    const first = await run(['download', '--mirror', server.url, '--data-dir', dir]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    for (const [file, md5] of Object.entries(MNIST_FILES)) expect(first.stdout).toMatch(new RegExp(`${file}.*${md5}.*ok.*downloaded`));
+    expect(first.stdout).not.toMatch(/\x1b\[/);
+    expect(cleanCache(dir)).toEqual(ALL);
+
+    const before = server.requests.length;
+    const second = await run(['download', '--mirror', server.url, '--data-dir', dir, '--json']);
+    expect(second.code).toBe(0);
+    expect(server.requests.length).toBe(before);
+    const records = second.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.slice(0, 4).map((r) => [r.type, r.file, r.md5, r.ok, r.source])).toEqual(
+      Object.entries(MNIST_FILES).map(([f, m]) => ['file', f, m, true, 'cache']),
+    );
+    expect(records[4]).toEqual({ type: 'summary', dataset: 'mnist', dir, files: 4, verified: 4, downloaded: 0, ok: true });
+  });
+
+  it('takes the mirror from NN_TRAIN_MIRROR and the folder from NN_TRAIN_DATA_DIR', async () => {
+    const dir = scratch();
+    const r = await run(['download', '--json'], { NN_TRAIN_MIRROR: server.url.replace(/\/$/, ''), NN_TRAIN_DATA_DIR: dir });
+    expect(r.code).toBe(0);
+    expect(cleanCache(dir)).toEqual(ALL);
+  });
+
+  const faults: Array<{ name: string; fault: Record<string, Fault>; args?: string[]; message: RegExp }> = [
+    {
+      name: 'a 404 on one file',
+      fault: { 'train-labels-idx1-ubyte.gz': { kind: 'status', status: 404 } },
+      message: /^nn-train: could not download train-labels-idx1-ubyte\.gz: \S+: HTTP 404 Not Found$/,
+    },
+    {
+      name: 'a file cut short',
+      fault: { 'train-images-idx3-ubyte.gz': { kind: 'truncate', bytes: 3_000_000 } },
+      message: /^nn-train: could not download train-images-idx3-ubyte\.gz: \S+: the connection closed before the file was complete$/,
+    },
+    {
+      name: 'flipped bytes (bad MD5)',
+      fault: { 't10k-images-idx3-ubyte.gz': { kind: 'flip', offset: 1000, count: 4 } },
+      message: /^nn-train: t10k-images-idx3-ubyte\.gz: checksum mismatch from \S+: expected md5 9fb629c4189551a2d022fa330f9573f3, got [0-9a-f]{32} \(1648877 bytes\); nothing was saved$/,
+    },
+    {
+      name: 'a server that stalls past the timeout',
+      fault: { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 65536 } },
+      args: ['--timeout', '0.5'],
+      message: /^nn-train: could not download train-images-idx3-ubyte\.gz: \S+: timed out after 0\.5s with no data$/,
+    },
+    {
+      name: 'a redirect loop',
+      fault: { 't10k-labels-idx1-ubyte.gz': { kind: 'redirect', to: `/t10k-labels-idx1-ubyte.gz`, status: 301 } },
+      message: /^nn-train: could not download t10k-labels-idx1-ubyte\.gz: \S+: too many redirects$/,
+    },
+  ];
+
+  for (const c of faults) {
+    it(`${c.name}: exit 1, one line on stderr, nothing on stdout, no partial or corrupt file`, async () => {
+      const dir = scratch();
+      server.faults = c.fault;
+      const r = await run(['download', '--mirror', server.url, '--data-dir', dir, ...(c.args ?? [])]);
+      expect(r.code).toBe(1);
+      expect(oneLineError(r)).toMatch(c.message);
+      expect(r.stdout).toBe('');
+      const faulty = Object.keys(c.fault)[0];
+      expect(cleanCache(dir)).not.toContain(faulty);
+    });
+  }
+
+  it('a redirect to the file is followed', async () => {
+    const dir = scratch();
+    server.faults = { 'train-labels-idx1-ubyte.gz': { kind: 'redirect', to: '/elsewhere/train-labels-idx1-ubyte.gz' } };
+    const r = await run(['download', '--mirror', server.url, '--data-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(cleanCache(dir)).toEqual(ALL);
+  });
+
+  it('a file already there with the wrong MD5: kept, reported, exit 1', async () => {
+    const dir = scratch();
+    for (const f of ALL) symlinkSync(path.join(MNIST_DIR, f), path.join(dir, f));
+    rmSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'));
+    const wrong = Buffer.from(readFileSync(path.join(MNIST_DIR, 't10k-labels-idx1-ubyte.gz')));
+    wrong[100] ^= 1;
+    writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'), wrong);
+    const r = await run(['download', '--mirror', server.url, '--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/t10k-labels-idx1-ubyte\.gz.*MISMATCH/);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^warning: \S+t10k-labels-idx1-ubyte\.gz is not the canonical mnist file \(md5 [0-9a-f]{32}, expected ec29112dd5afa0611ce80d1b7f02629c\); delete it to download it again$/),
+      `nn-train: 1 of 4 files in ${dir} failed verification (t10k-labels-idx1-ubyte.gz)`,
+    ]);
+  });
+
+  it('Ctrl-C mid-download: exit 130 and no partial file', async () => {
+    const dir = scratch();
+    server.faults = { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 100_000 } };
+    const before = server.requests.length;
+    const { child, done } = start(['download', '--mirror', server.url, '--data-dir', dir]);
+    // Wait until the download is under way, then interrupt it.
+    while (server.requests.length === before) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(oneLineError(r)).toBe('nn-train: interrupted while downloading train-images-idx3-ubyte.gz; nothing partial was kept');
+    expect(cleanCache(dir)).toEqual([]);
+  });
+});
+
+describe('nn-train with no network', () => {
+  it('download: exit 1 with connection refused, nothing written', async () => {
+    const dir = scratch();
+    const port = await closedPort();
+    const r = await run(['download', '--mirror', `http://127.0.0.1:${port}/`, '--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(oneLineError(r)).toBe(
+      `nn-train: could not download train-images-idx3-ubyte.gz: http://127.0.0.1:${port}/train-images-idx3-ubyte.gz: connection refused`,
+    );
+    expect(cleanCache(dir)).toEqual([]);
+  });
+
+  it('training falls back to mnist-10k with one warning; --no-fallback exits 1', async () => {
+    const dir = scratch();
+    const mirror = `http://127.0.0.1:${await closedPort()}/`;
+    const r = await run(['--mirror', mirror, '--data-dir', dir, '--iters', '1', '--json']);
+    expect(r.code).toBe(0);
+    const config = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((x) => x.type === 'config');
+    expect(config.dataset).toMatchObject({ name: 'mnist-10k', requested: 'mnist', source: 'bundled' });
+    expect(r.stderr.split('\n').filter((l) => /warning/i.test(l))).toHaveLength(1);
+    expect(r.stderr).toMatch(/connection refused; using mnist-10k instead/);
+
+    const strict = await run(['--mirror', mirror, '--data-dir', dir, '--iters', '1', '--no-fallback']);
+    expect(strict.code).toBe(1);
+    expect(oneLineError(strict)).toMatch(/^nn-train: could not download train-images-idx3-ubyte\.gz: .*connection refused$/);
+    expect(cleanCache(dir)).toEqual([]);
+  });
+
+  it('bad flags are usage errors (exit 2)', async () => {
+    const bad = await run(['download', '--mirror', 'ftp://example.org/']);
+    expect(bad.code).toBe(2);
+    expect(oneLineError(bad)).toBe('nn-train: --mirror must be an http, https or file URL, got "ftp://example.org/"');
+    const tenk = await run(['download', '--dataset', 'mnist-10k']);
+    expect(tenk.code).toBe(2);
+    expect(oneLineError(tenk)).toBe('nn-train: --dataset must be mnist or fashion-mnist (mnist-10k is bundled), got mnist-10k');
+    const timeout = await run(['download', '--timeout', 'soon']);
+    expect(timeout.code).toBe(2);
+    expect(oneLineError(timeout)).toBe('nn-train: --timeout must be a number, got soon');
+  });
+});
