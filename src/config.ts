@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { parseHidden } from './network/build-network.js';
+import { INIT_NAMES } from './network/init.js';
+import { ACTIVATION_NAMES } from './network/multi-layer-net.js';
+import { DEFAULT_LR, OPTIMIZER_NAMES } from './train/optimizers/index.js';
 
 /**
  * The training run's configuration: one zod schema, one source of truth. Commander hands us
@@ -12,10 +16,16 @@ import { z } from 'zod';
 
 /** The book's reference experiment, train_neuralnet.py (Deep Learning from Scratch, 5.7.4). */
 export const DEFAULTS = {
-  hidden: 50, // hidden units: the book's 784-50-10 network
+  hidden: [50], // hidden layer sizes (--hidden 100,100,100 for three); [50] is the book's 784-50-10 network
+  activation: 'relu' as const, // relu | sigmoid, after every hidden Affine layer
+  init: 'std' as const, // std (weightInitStd * N(0,1)) | xavier (sqrt(1/n_in)) | he (sqrt(2/n_in)), book 6.2
+  optimizer: 'sgd' as const, // sgd | momentum | adagrad | adam (book 6.1); --lr defaults per optimizer, see DEFAULT_LR
+  momentum: 0.9, // momentum's decay of its velocity
+  beta1: 0.9, // Adam's decay of the mean gradient
+  beta2: 0.999, // Adam's decay of the mean squared gradient
   epochs: 17, // evaluations; 17 * 600 steps is about the book's 10,000 iterations
   batchSize: 100, // images per SGD step
-  lr: 0.1, // learning rate of plain SGD
+  lr: DEFAULT_LR.sgd, // learning rate of plain SGD (0.01 momentum, 0.01 adagrad, 0.001 adam)
   weightInitStd: 0.01, // weights start as weightInitStd * N(0, 1), biases at zero
   seed: 42, // fixed, so two runs with the same flags give the same numbers
   dtype: 'float32' as const, // training precision; the gradient check always runs in float64
@@ -29,6 +39,24 @@ const positiveInt = (what = 'a positive integer') =>
   z.coerce.number({ error: `must be ${what}` }).refine((v) => Number.isInteger(v) && v > 0, `must be ${what}`);
 const positiveNumber = () =>
   z.coerce.number({ error: 'must be a number > 0' }).refine((v) => Number.isFinite(v) && v > 0, 'must be > 0');
+/** A comma list of layer sizes, "100,100,100" -> [100, 100, 100] (a bare number is one layer). */
+const hiddenList = () =>
+  z.union([z.string(), z.number(), z.array(z.number())]).transform((v, ctx) => {
+    try {
+      return Array.isArray(v) ? parseHidden(v.join(',')) : parseHidden(String(v));
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+const fraction = () =>
+  z.coerce.number({ error: 'must be a number in [0, 1)' }).refine((v) => Number.isFinite(v) && v >= 0 && v < 1, 'must be in [0, 1)');
+/** The network's shape and start; shared by train, gradcheck and inspect-gradients. */
+export const NetworkOptions = z.object({
+  hidden: hiddenList().default(DEFAULTS.hidden),
+  activation: z.enum(ACTIVATION_NAMES, { error: `must be one of ${ACTIVATION_NAMES.join(', ')}` }).default(DEFAULTS.activation),
+  init: z.enum(INIT_NAMES, { error: `must be one of ${INIT_NAMES.join(', ')}` }).default(DEFAULTS.init),
+});
 
 /** Where the data comes from; shared by every command that reads a data set. */
 export const DataOptions = z.object({
@@ -46,13 +74,17 @@ export const OutputOptions = z.object({
   color: z.boolean().default(true), // false for --no-color
 });
 
-export const TrainConfig = z
+export const TrainFields = z
   .object({
-    hidden: positiveInt().default(DEFAULTS.hidden),
     epochs: positiveInt().default(DEFAULTS.epochs),
     iters: positiveInt().optional(), // total SGD steps; overrides --epochs (the book: 10000)
     batchSize: positiveInt().default(DEFAULTS.batchSize),
-    lr: positiveNumber().default(DEFAULTS.lr),
+    lr: positiveNumber().optional(), // unset: DEFAULT_LR of the optimizer
+    optimizer: z.enum(OPTIMIZER_NAMES, { error: `must be one of ${OPTIMIZER_NAMES.join(', ')}` }).default(DEFAULTS.optimizer),
+    momentum: fraction().default(DEFAULTS.momentum),
+    beta1: fraction().default(DEFAULTS.beta1),
+    beta2: fraction().default(DEFAULTS.beta2),
+    save: z.string().min(1, 'must name a file').optional(), // write the trained model as .safetensors
     weightInitStd: positiveNumber().default(DEFAULTS.weightInitStd),
     seed: z.coerce
       .number({ error: 'must be an integer from 0 to 4294967295' })
@@ -65,20 +97,24 @@ export const TrainConfig = z
       .refine((v) => /\.svg$/i.test(v), 'must be a file name ending in .svg')
       .optional(),
   })
+  .extend(NetworkOptions.shape)
   .extend(DataOptions.shape)
   .extend(OutputOptions.shape);
+
+/** TrainFields with the learning rate resolved: --lr, else the optimizer's book default. */
+export const TrainConfig = TrainFields.transform((c) => ({ ...c, lr: c.lr ?? DEFAULT_LR[c.optimizer] }));
 
 export type TrainConfigValues = z.infer<typeof TrainConfig>;
 export type DataOptionValues = z.infer<typeof DataOptions>;
 
 export const GradcheckConfig = z
   .object({
-    hidden: positiveInt().default(DEFAULTS.hidden),
     weightInitStd: positiveNumber().default(DEFAULTS.weightInitStd),
-    seed: TrainConfig.shape.seed,
+    seed: TrainFields.shape.seed,
     count: positiveInt().default(DEFAULTS.gradcheckCount),
     tolerance: positiveNumber().default(DEFAULTS.gradcheckTolerance),
   })
+  .extend(NetworkOptions.shape)
   .extend(DataOptions.shape)
   .extend(OutputOptions.shape);
 

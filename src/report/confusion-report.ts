@@ -1,6 +1,6 @@
 import { accuracyOf, precisions, recalls, type ConfusionMatrix } from '../train/confusion.js';
 import type { Style } from './style.js';
-import { renderTable } from './table.js';
+import Table from 'cli-table3';
 
 /** The `confusion` NDJSON record: matrix[true][predicted], plus the per-class rates. */
 export function confusionRecord(c: ConfusionMatrix, split: string): object {
@@ -41,5 +41,12 @@ export function confusionTable(c: ConfusionMatrix, split: string, style: Style):
   }
   rows.push(['precision', ...precisions(c).map(pct), ch.bold(pct(accuracyOf(c)))]);
   const title = `Confusion matrix, ${split} set: ${c.correct.toLocaleString('en-US')} of ${c.total.toLocaleString('en-US')} right (${pct(accuracyOf(c))})`;
-  return `${title}\n${renderTable(head, rows, style, ['left', ...Array<'right'>(c.classes + 1).fill('right')])}`;
+  // Compact (no rule between rows): an 11-row grid reads better without them.
+  const table = new Table({
+    head: head.map((h) => ch.bold(h)),
+    style: style.color ? { head: ['cyan'], border: ['gray'], compact: true } : { head: [], border: [], compact: true },
+    colAligns: ['left', ...Array<'right'>(c.classes + 1).fill('right')],
+  });
+  for (const row of rows) table.push(row);
+  return `${title}\n${table.toString()}`;
 }

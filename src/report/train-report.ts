@@ -224,9 +224,13 @@ export function headline(p: {
   seed: number;
   dtype: string;
   kernels: string;
+  activation?: string; // relu | sigmoid
+  init?: string; // std | xavier | he
+  optimizer?: string; // sgd | momentum | adagrad | adam
 }): string {
+  const net = p.activation !== undefined ? ` (${p.activation}, ${p.init ?? 'std'} init)` : '';
   return (
-    `Training ${p.architecture} on ${p.dataset}: batch ${p.batchSize}, lr ${p.lr}, ` +
+    `Training ${p.architecture}${net} on ${p.dataset}: batch ${p.batchSize}, ${p.optimizer ?? 'sgd'} lr ${p.lr}, ` +
     `${p.iterations.toLocaleString('en-US')} iterations (${p.iterPerEpoch.toLocaleString('en-US')} per epoch, ${plural(p.epochs, 'evaluation')}), ` +
     `seed ${p.seed}, ${p.dtype}, ${p.kernels} kernels`
   );

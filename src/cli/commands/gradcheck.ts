@@ -3,16 +3,17 @@ import { DEFAULTS, GradcheckConfig, type GradcheckConfigValues } from '../../con
 import type { Dataset } from '../../data/dataset.js';
 import { UsageError } from '../../errors.js';
 import { parseOptions } from '../parse-options.js';
+import { addNetworkOptions } from './network-options.js';
 import { addDataOptions, addOutputOptions } from './shared-options.js';
 
 export function gradcheckCommand(): Command {
   const cmd = new Command('gradcheck')
     .description("check backprop against numerical gradients (central differences) on the first training images, in float64, as the book's gradient_check.py")
-    .addOption(new Option('--hidden <n>', 'hidden units').default(DEFAULTS.hidden))
     .addOption(new Option('--count <n>', 'training images to check on').default(DEFAULTS.gradcheckCount))
     .addOption(new Option('--tolerance <x>', 'largest allowed |numerical - backprop| per entry').default(DEFAULTS.gradcheckTolerance))
     .addOption(new Option('--weight-init-std <x>', 'weights start as this times N(0, 1)').default(DEFAULTS.weightInitStd))
     .addOption(new Option('--seed <n>', 'random seed of the initial weights').default(DEFAULTS.seed));
+  addNetworkOptions(cmd);
   addDataOptions(cmd);
   addOutputOptions(cmd, 'print NDJSON: one gradcheck record per parameter and a summary');
   return cmd

@@ -3,6 +3,7 @@ import { DEFAULTS, TrainConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { parseOptions } from '../parse-options.js';
 import { nearest } from '../suggest.js';
+import { addNetworkOptions, addOptimizerOptions } from './network-options.js';
 import { addDataOptions, addOutputOptions } from './shared-options.js';
 
 /**
@@ -13,16 +14,17 @@ import { addDataOptions, addOutputOptions } from './shared-options.js';
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description("train the book's two-layer network with mini-batch SGD (the default command)")
-    .addOption(new Option('--hidden <n>', 'hidden units').default(DEFAULTS.hidden))
     .addOption(new Option('--epochs <n>', 'epochs (evaluations of the full train and test sets)').default(DEFAULTS.epochs))
     .addOption(new Option('--iters <n>', 'total SGD steps instead of --epochs (the book: 10000)'))
     .addOption(new Option('--batch-size <n>', 'images per SGD step').default(DEFAULTS.batchSize))
-    .addOption(new Option('--lr <x>', 'learning rate').default(DEFAULTS.lr))
     .addOption(new Option('--weight-init-std <x>', 'weights start as this times N(0, 1)').default(DEFAULTS.weightInitStd))
     .addOption(new Option('--seed <n>', 'random seed (weights and batches); same seed, same numbers').default(DEFAULTS.seed))
     .addOption(new Option('--dtype <type>', 'float32 or float64').default(DEFAULTS.dtype, DEFAULTS.dtype))
     .option('--gradcheck', 'check backprop against numerical gradients (float64) before training; exit 1 on failure')
-    .option('--plot <file.svg>', 'also draw the accuracy and loss curves to an SVG file');
+    .option('--plot <file.svg>', 'also draw the accuracy and loss curves to an SVG file')
+    .option('--save <file>', 'write the trained model to a .safetensors file');
+  addNetworkOptions(cmd);
+  addOptimizerOptions(cmd);
   addDataOptions(cmd);
   addOutputOptions(cmd, 'print NDJSON records (config, epoch, summary) instead of the table');
   return cmd
