@@ -146,6 +146,8 @@ export function describeFetchError(err: unknown, timeoutMs: number, beforeRespon
   if (code === 'EACCES') return { reason: 'permission denied', unreachable: false };
   const detail = cause?.message ?? (err instanceof Error ? err.message : String(err));
   if (/redirect count exceeded/i.test(detail)) return { reason: 'too many redirects', unreachable: false };
+  // The Fetch standard blocks some ports (e.g. 9, 25, 6000) outright.
+  if (detail === 'bad port') return { reason: 'fetch refuses to connect to this port (a blocked "bad port")', unreachable: false };
   return { reason: code ? `${detail} (${code})` : detail, unreachable: false };
 }
 

@@ -200,6 +200,19 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
     );
   });
 
+  it('fashion-mnist looks in its read-only folders before downloading', async () => {
+    // MNIST's files stand in for Debian's /usr/share/datasets/fashion-mnist: found, used, and
+    // flagged, since their MD5s are not Fashion-MNIST's.
+    const dir = scratch();
+    const events: DataEvent[] = [];
+    const before = server.requests.length;
+    const data = await loadDataset({ dataset: 'fashion-mnist', dataDir: dir, mirror: server.url, searchDirs: [MNIST_DIR], onEvent: (e) => events.push(e) });
+    expect(server.requests.length).toBe(before);
+    expect(data.info).toMatchObject({ name: 'fashion-mnist', source: MNIST_DIR, trainCount: 60000 });
+    expect(events.filter((e) => e.type === 'warning')).toHaveLength(4);
+    expect(cleanCache(dir)).toEqual([]);
+  });
+
   it('offline never touches the network (and falls back)', async () => {
     const dir = scratch();
     const before = server.requests.length;
@@ -271,6 +284,19 @@ describe('no network', () => {
     expect(err).toBeInstanceOf(DownloadError);
     expect(err.unreachable).toBe(true);
     expect(err.message).toMatch(/host not found \(DNS lookup failed\)|DNS lookup failed \(EAI_AGAIN\)|timed out/);
+  });
+
+  it('a file: mirror without the file is an error, not a missing network', async () => {
+    const empty = scratch();
+    const err = await loadDataset({ dataset: 'mnist', dataDir: scratch(), mirror: pathToFileURL(empty).href }).catch((e) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.unreachable).toBe(false);
+    expect(err.message).toBe(`could not download train-images-idx3-ubyte.gz: ${pathToFileURL(empty).href}/train-images-idx3-ubyte.gz: file not found`);
+  });
+
+  it('a port fetch blocks is named as such', async () => {
+    const err = await downloadFile({ name: 'x.gz', md5: '0'.repeat(32) }, scratch(), { mirrors: ['http://127.0.0.1:9/'], timeoutMs: 1000 }).catch((e) => e);
+    expect(err.message).toBe('could not download x.gz: http://127.0.0.1:9/x.gz: fetch refuses to connect to this port (a blocked "bad port")');
   });
 
   it('rejects a mirror that is not http, https or file', async () => {
