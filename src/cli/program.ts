@@ -2,7 +2,10 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { demoCommand } from './commands/demo.js';
 import { downloadCommand } from './commands/download.js';
+import { evalCommand } from './commands/eval.js';
 import { gradcheckCommand } from './commands/gradcheck.js';
+import { inspectGradientsCommand } from './commands/inspect-gradients.js';
+import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +28,9 @@ export function buildProgram(): Command {
   program.addCommand(gradcheckCommand());
   program.addCommand(demoCommand());
   program.addCommand(downloadCommand());
+  program.addCommand(inspectGradientsCommand());
+  program.addCommand(evalCommand());
+  program.addCommand(predictCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
   for (const cmd of program.commands) cmd.exitOverride();

@@ -1,0 +1,60 @@
+import type { DataOptionValues } from '../../config.js';
+import type { Dataset, ImageSet } from '../../data/dataset.js';
+import { RuntimeFailure } from '../../errors.js';
+import { referenceKernels } from '../../kernels/reference.js';
+import { loadModel, type LoadedModel } from '../../model/model-file.js';
+import type { DatasetRecord } from '../../report/records.js';
+import { detectStyle, type Style } from '../../report/style.js';
+import { TrainReporter } from '../../report/train-report.js';
+import { loadData } from '../load-data.js';
+import { setJsonErrors, writeErr, writeOut } from '../output.js';
+import { watchInterrupt } from '../signals.js';
+
+/** What a command that reads a data set needs around it: styles, a spinner, Ctrl-C. */
+export interface CommandContext {
+  out: Style;
+  reporter: TrainReporter;
+  data: Dataset;
+  record: DatasetRecord;
+}
+
+/**
+ * Sets up output for one command (the spinner while the data set loads, JSON errors with
+ * --json, Ctrl-C), loads the data set and runs `body`; always cleans up.
+ */
+export async function withData(
+  opts: DataOptionValues & { json: boolean; quiet: boolean; color: boolean },
+  body: (ctx: CommandContext) => Promise<void> | void,
+): Promise<void> {
+  setJsonErrors(opts.json);
+  const out = detectStyle(process.stdout, { color: opts.color, quiet: opts.quiet });
+  const err = detectStyle(process.stderr, { color: opts.color, quiet: opts.quiet });
+  const reporter = new TrainReporter({ json: opts.json, quiet: opts.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
+  const interrupt = watchInterrupt(() => reporter.close());
+  try {
+    reporter.loading(`Loading ${opts.dataset}`);
+    const { data, record, seconds } = await loadData(opts, (e) => reporter.dataEvent(e));
+    reporter.loaded(record, seconds);
+    await body({ out, reporter, data, record });
+  } finally {
+    reporter.close();
+    interrupt.dispose();
+  }
+}
+
+/** A saved model, validated, in reference kernels of its own dtype (before any data is loaded). */
+export function readModel(file: string): Promise<LoadedModel> {
+  return loadModel(file, (dtype) => referenceKernels(dtype));
+}
+
+/** The model must take this data set's images and name its classes. */
+export function checkModelFits(model: LoadedModel, file: string, data: Dataset): void {
+  const pixels = data.train.rows * data.train.cols;
+  const { inputSize, outputSize } = model.net.spec;
+  if (inputSize !== pixels) throw new RuntimeFailure(`model ${file} takes ${inputSize} inputs but ${data.info.name} images have ${pixels} pixels`);
+  if (outputSize !== data.info.classes) throw new RuntimeFailure(`model ${file} has ${outputSize} classes but ${data.info.name} has ${data.info.classes}`);
+}
+
+export function splitOf(data: Dataset, split: 'train' | 'test'): ImageSet {
+  return split === 'train' ? data.train : data.test;
+}
