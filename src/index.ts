@@ -23,4 +23,16 @@ export { evaluate } from './train/evaluate.js';
 export { Sgd } from './train/optimizers/sgd.js';
 export type { Optimizer } from './train/optimizers/optimizer.js';
 export type { Dataset, DatasetInfo, ImageSet } from './data/dataset.js';
+export {
+  loadDataset,
+  ensureDataset,
+  DATASET_NAMES,
+  type DatasetName,
+  type LoadOptions,
+  type DataEvent,
+  type FileStatus,
+  type EnsureResult,
+} from './data/datasets.js';
+export { parseIdxImages, parseIdxLabels, parseIdxPair, decodeIdxFile } from './data/idx.js';
+export { ChecksumError, DownloadError } from './data/download.js';
 export * from './errors.js';

@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { constants, existsSync, statSync } from 'node:fs';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeFailure } from '../errors.js';
@@ -164,8 +164,10 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>): Promise<{ dataset: R
   if (missing.length > 0) {
     try {
       await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
     } catch (err) {
-      throw new RuntimeFailure(`cannot create data folder ${dir}: ${(err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new RuntimeFailure(`cannot write to data folder ${dir}${code ? ` (${code})` : ''}`);
     }
   }
 

@@ -54,7 +54,7 @@ export function downloadTable(r: EnsureResult, style: Style): string {
  * half-drawn line so an error message that follows starts on a clean line.
  */
 export function downloadProgress(
-  stream: { write(s: string): unknown },
+  stream: { write(s: string): unknown; columns?: number },
   style: Style,
 ): { onEvent: (e: DataEvent) => void; finish: () => void } {
   let drawn = false;
@@ -64,7 +64,9 @@ export function downloadProgress(
     drawn = false;
   };
   const draw = (text: string) => {
-    stream.write(`\r\x1b[K${text}`);
+    // A line wider than the terminal wraps, and \r would then redraw only its last row.
+    const width = (stream.columns ?? 0) - 1;
+    stream.write(`\r\x1b[K${width > 0 && text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     drawn = true;
   };
   const onEvent = (e: DataEvent) => {
@@ -75,7 +77,7 @@ export function downloadProgress(
     }
     if (!style.live) return;
     if (e.type === 'download-start') {
-      draw(`${e.file}: connecting to ${e.url}`);
+      draw(`${e.file}: from ${e.url}`);
     } else if (e.type === 'download-progress') {
       const now = Date.now();
       const done = e.totalBytes !== undefined && e.receivedBytes >= e.totalBytes;

@@ -17,11 +17,18 @@ describe('download progress on stderr', () => {
     p.onEvent({ type: 'download-progress', file: 'a.gz', receivedBytes: 2_000_000, totalBytes: 2_000_000 });
     p.onEvent({ type: 'download-done', file: 'a.gz', bytes: 2_000_000, md5: 'x' });
     expect(out).toEqual([
-      '\r\x1b[Ka.gz: connecting to http://127.0.0.1:1/a.gz',
+      '\r\x1b[Ka.gz: from http://127.0.0.1:1/a.gz',
       '\r\x1b[Ka.gz: 2.0 MB / 2.0 MB  100%',
       '\r\x1b[K',
       'downloaded a.gz (2.0 MB, md5 ok)\n',
     ]);
+  });
+
+  it('cuts a line to the terminal width so it redraws in place', () => {
+    const { out, stream } = sink();
+    const p = downloadProgress({ ...stream, columns: 20 }, detectStyle(tty, { color: false }, {}));
+    p.onEvent({ type: 'download-start', file: 'a.gz', url: 'http://127.0.0.1:1/a.gz' });
+    expect(out).toEqual(['\r\x1b[Ka.gz: from http://…']);
   });
 
   it('finish() clears a half-drawn line so an error starts clean', () => {
