@@ -1,4 +1,23 @@
+import type { ImageSet } from '../data/dataset.js';
 import type { DType, Matrix, Target } from '../tensor/matrix.js';
+
+/**
+ * An image set made ready for batching by `loadImages`, once per set. A backend may keep
+ * it in a shape of its own: the fast ones keep each image as a list of its nonzero pixels
+ * (about a fifth of MNIST's), so the first layer skips the zeros exactly.
+ */
+export interface ImageSource {
+  readonly set: ImageSet;
+}
+
+/**
+ * One step of a plain feed-forward stack, as `countCorrectImages` runs it: what an
+ * evaluation needs from Affine, Relu and Sigmoid layers, without the layers themselves.
+ */
+export type ForwardOp =
+  | { readonly kind: 'affine'; readonly W: Matrix; readonly b: Matrix }
+  | { readonly kind: 'relu' }
+  | { readonly kind: 'sigmoid' };
 
 /**
  * The numeric kernels every layer is built from: one small interface, several backends.
@@ -52,4 +71,22 @@ export interface Kernels {
   addSquare(y: Matrix, alpha: number, x: Matrix): void;
   /** p -= lr * m / (sqrt(v) + eps), elementwise: the AdaGrad and Adam step (book section 6.1.5-6). */
   adaptiveStep(p: Matrix, lr: number, m: Matrix, v: Matrix, eps: number): void;
+
+  /** Prepares a set's images for gatherImages/sliceImages (cached: same set, same source). */
+  loadImages(set: ImageSet): ImageSource;
+  /**
+   * A (rows, pixels) matrix for gatherImages/sliceImages to fill. Read it, don't write it:
+   * a backend may keep its contents as pixel lists and make the dense `data` only on demand.
+   */
+  allocImages(rows: number, cols: number): Matrix;
+  /** x (N, pixels) = images[indices] / 255 (the book's normalize=True), N = x.rows = indices.length. */
+  gatherImages(x: Matrix, images: ImageSource, indices: Int32Array): void;
+  /** x (N, pixels) = images[start .. start + N) / 255, N = x.rows. */
+  sliceImages(x: Matrix, images: ImageSource, start: number): void;
+  /**
+   * How many images of the set the stack `ops` classifies as their label (argmax of the last
+   * output, first max wins). Backends may split the set over threads: each image's arithmetic
+   * is the same whatever the split, so the count is too.
+   */
+  countCorrectImages(ops: readonly ForwardOp[], images: ImageSource): number;
 }

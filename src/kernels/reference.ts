@@ -1,5 +1,7 @@
 import { assertShape, isMatrix, type DType, type Matrix, type Target } from '../tensor/matrix.js';
-import type { Kernels } from './kernels.js';
+import type { ImageSet } from '../data/dataset.js';
+import { checkForwardOps, countCorrectRange, gatherDense, sliceDense } from './images.js';
+import type { ImageSource, Kernels } from './kernels.js';
 
 /**
  * The reference kernels: the plainest loops that compute each formula, accumulating in
@@ -7,6 +9,7 @@ import type { Kernels } from './kernels.js';
  * backend is tested against, and what the gradient check runs on (in float64).
  */
 export function referenceKernels(dtype: DType = 'float64'): Kernels {
+  const sources = new WeakMap<ImageSet, ImageSource>();
   return {
     name: `reference-${dtype}`,
     dtype,
@@ -148,6 +151,30 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       assertShape('adaptiveStep m', m, p.rows, p.cols);
       assertShape('adaptiveStep v', v, p.rows, p.cols);
       for (let i = 0; i < p.data.length; i++) p.data[i] -= (lr * m.data[i]) / (Math.sqrt(v.data[i]) + eps);
+    },
+
+    // Images stay uint8 in their set; a batch is a dense float copy.
+    loadImages(set) {
+      let source = sources.get(set);
+      if (source === undefined) sources.set(set, (source = { set }));
+      return source;
+    },
+
+    allocImages(rows, cols) {
+      return this.alloc(rows, cols);
+    },
+
+    gatherImages(x, images, indices) {
+      gatherDense(x, images.set, indices);
+    },
+
+    sliceImages(x, images, start) {
+      sliceDense(x, images.set, start);
+    },
+
+    countCorrectImages(ops, images) {
+      checkForwardOps(ops, images.set);
+      return countCorrectRange(this, ops, images, 0, images.set.count);
     },
   };
 }

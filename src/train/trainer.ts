@@ -1,6 +1,5 @@
 import type { Dataset } from '../data/dataset.js';
 import type { Network } from '../network/network.js';
-import { gatherBatch } from './batch.js';
 import { evaluate } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import type { Rng } from './rng.js';
@@ -65,8 +64,13 @@ export async function train(
 ): Promise<TrainSummary> {
   const { iterations, batchSize, iterPerEpoch } = options;
   const D = data.train.rows * data.train.cols;
-  const x = net.kernels.alloc(batchSize, D); // x: (batchSize, 784)
+  // The kernels fill x from the images their way (the fast ones as lists of nonzero pixels,
+  // made once per set here), so a step converts no pixels and allocates nothing.
+  const images = net.kernels.loadImages(data.train);
+  net.kernels.loadImages(data.test);
+  const x = net.kernels.allocImages(batchSize, D); // x: (batchSize, 784)
   const t = new Uint8Array(batchSize); // t: (batchSize)
+  const labels = data.train.labels;
   const indices = new Int32Array(batchSize);
   const epochs = epochCount(iterations, iterPerEpoch);
   emit({ type: 'start', iterations, iterPerEpoch, epochs, batchSize });
@@ -84,7 +88,8 @@ export async function train(
 
   for (let i = 1; i <= iterations; i++) {
     rng.choice(data.train.count, indices);
-    gatherBatch(x, t, data.train, indices);
+    net.kernels.gatherImages(x, images, indices);
+    for (let k = 0; k < batchSize; k++) t[k] = labels[indices[k]];
     const grads = net.gradient(x, t);
     optimizer.update(net.params, grads);
     // The loss of this batch before the update: what gradient()'s forward pass computed.

@@ -1,0 +1,328 @@
+// WebAssembly SIMD kernels (AssemblyScript, f32x4), float32 only.
+//
+// Every argument is a byte offset into the one linear memory that JavaScript shares with us:
+// the backend in ../wasm.ts hands out matrices as views of that memory, so no call copies
+// anything. Matrices are row-major and dense unless the name says "sparse"; each allocation
+// is followed by at least 64 bytes of padding, so a 16-float block may read past a row's
+// end (those lanes are never stored). Sums run in the reference's order (k, then i,
+// ascending) but in float32, so results agree with reference.ts to float32 round-off.
+//
+// "Sparse" inputs are images as per-image lists of nonzero pixels (cols: u16 column
+// indices, vals: f32 values), with a batch given as a rows table of (start, end) entry
+// indices per row. Skipping zeros is exact: 0 * w adds nothing.
+
+// ---- helpers --------------------------------------------------------------------------
+
+// Stores the first n (1..4, or more meaning 4) lanes of v at ptr.
+@inline function storeLanes(ptr: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(ptr, v);
+  } else {
+    store<f32>(ptr, f32x4.extract_lane(v, 0));
+    if (n > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+    if (n > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+  }
+}
+
+// Loads 4 floats at ptr with the lanes from n on set to zero.
+@inline function loadLanes(ptr: usize, n: i32): v128 {
+  const keep = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n));
+  return v128.and(v128.load(ptr), keep);
+}
+
+// Stores a 16-float block of which the first m floats are wanted.
+@inline function storeBlock4(dst: usize, a0: v128, a1: v128, a2: v128, a3: v128, m: i32): void {
+  storeLanes(dst, a0, m);
+  if (m > 4) storeLanes(dst + 16, a1, m - 4);
+  if (m > 8) storeLanes(dst + 32, a2, m - 8);
+  if (m > 12) storeLanes(dst + 48, a3, m - 12);
+}
+
+// Sparse rows times W for a column block of 13 vectors (52 floats): the book's hidden 50.
+// The 13 accumulators stay in registers across the whole nonzero list.
+@inline function sparseRowBlock13(dst: usize, cols: usize, vals: usize, start: i32, end: i32, w: usize, H: i32, rem: i32): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0);
+  let a5 = f32x4.splat(0);
+  let a6 = f32x4.splat(0);
+  let a7 = f32x4.splat(0);
+  let a8 = f32x4.splat(0);
+  let a9 = f32x4.splat(0);
+  let a10 = f32x4.splat(0);
+  let a11 = f32x4.splat(0);
+  let a12 = f32x4.splat(0);
+  for (let e = start; e < end; e++) {
+    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const p = w + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p, 0)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+    a4 = f32x4.add(a4, f32x4.mul(s, v128.load(p, 64)));
+    a5 = f32x4.add(a5, f32x4.mul(s, v128.load(p, 80)));
+    a6 = f32x4.add(a6, f32x4.mul(s, v128.load(p, 96)));
+    a7 = f32x4.add(a7, f32x4.mul(s, v128.load(p, 112)));
+    a8 = f32x4.add(a8, f32x4.mul(s, v128.load(p, 128)));
+    a9 = f32x4.add(a9, f32x4.mul(s, v128.load(p, 144)));
+    a10 = f32x4.add(a10, f32x4.mul(s, v128.load(p, 160)));
+    a11 = f32x4.add(a11, f32x4.mul(s, v128.load(p, 176)));
+    a12 = f32x4.add(a12, f32x4.mul(s, v128.load(p, 192)));
+  }
+  v128.store(dst, a0, 0);
+  v128.store(dst, a1, 16);
+  v128.store(dst, a2, 32);
+  v128.store(dst, a3, 48);
+  v128.store(dst, a4, 64);
+  v128.store(dst, a5, 80);
+  v128.store(dst, a6, 96);
+  v128.store(dst, a7, 112);
+  v128.store(dst, a8, 128);
+  v128.store(dst, a9, 144);
+  v128.store(dst, a10, 160);
+  v128.store(dst, a11, 176);
+  storeLanes(dst + 192, a12, rem);
+}
+
+// dW rows += x value * dout row, for a column block of 13 vectors; d12's lanes past H are zero.
+@inline function sparseScatterBlock13(dw: usize, cols: usize, vals: usize, start: i32, end: i32, d: usize, H: i32, rem: i32): void {
+  const d0 = v128.load(d, 0);
+  const d1 = v128.load(d, 16);
+  const d2 = v128.load(d, 32);
+  const d3 = v128.load(d, 48);
+  const d4 = v128.load(d, 64);
+  const d5 = v128.load(d, 80);
+  const d6 = v128.load(d, 96);
+  const d7 = v128.load(d, 112);
+  const d8 = v128.load(d, 128);
+  const d9 = v128.load(d, 144);
+  const d10 = v128.load(d, 160);
+  const d11 = v128.load(d, 176);
+  const d12 = loadLanes(d + 192, rem);
+  for (let e = start; e < end; e++) {
+    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const p = dw + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
+    v128.store(p, f32x4.add(v128.load(p, 0), f32x4.mul(s, d0)), 0);
+    v128.store(p, f32x4.add(v128.load(p, 16), f32x4.mul(s, d1)), 16);
+    v128.store(p, f32x4.add(v128.load(p, 32), f32x4.mul(s, d2)), 32);
+    v128.store(p, f32x4.add(v128.load(p, 48), f32x4.mul(s, d3)), 48);
+    v128.store(p, f32x4.add(v128.load(p, 64), f32x4.mul(s, d4)), 64);
+    v128.store(p, f32x4.add(v128.load(p, 80), f32x4.mul(s, d5)), 80);
+    v128.store(p, f32x4.add(v128.load(p, 96), f32x4.mul(s, d6)), 96);
+    v128.store(p, f32x4.add(v128.load(p, 112), f32x4.mul(s, d7)), 112);
+    v128.store(p, f32x4.add(v128.load(p, 128), f32x4.mul(s, d8)), 128);
+    v128.store(p, f32x4.add(v128.load(p, 144), f32x4.mul(s, d9)), 144);
+    v128.store(p, f32x4.add(v128.load(p, 160), f32x4.mul(s, d10)), 160);
+    v128.store(p, f32x4.add(v128.load(p, 176), f32x4.mul(s, d11)), 176);
+    storeLanes(p + 192, f32x4.add(v128.load(p, 192), f32x4.mul(s, d12)), rem);
+  }
+}
+
+// ---- sparse first layer ---------------------------------------------------------------
+
+// Sparse rows times W for a 16-float column block (m of them wanted).
+@inline function sparseRowBlock4(dst: usize, cols: usize, vals: usize, start: i32, end: i32, w: usize, H: i32, m: i32): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  for (let e = start; e < end; e++) {
+    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const p = w + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p, 0)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+  }
+  storeBlock4(dst, a0, a1, a2, a3, m);
+}
+
+/** out (N,H) = X (N,D) · W (D,H), X given as sparse rows `rows[r0..r1)`. */
+export function sparseMatmul(out: usize, rows: usize, r0: i32, r1: i32, cols: usize, vals: usize, W: usize, H: i32): void {
+  for (let i = r0; i < r1; i++) {
+    const start = load<i32>(rows + (<usize>i << 3));
+    const end = load<i32>(rows + (<usize>i << 3), 4);
+    const dst = out + (<usize>(i * H) << 2);
+    if (H > 48 && H <= 52) {
+      sparseRowBlock13(dst, cols, vals, start, end, W, H, H - 48);
+    } else {
+      for (let j0 = 0; j0 < H; j0 += 16) {
+        sparseRowBlock4(dst + (<usize>j0 << 2), cols, vals, start, end, W + (<usize>j0 << 2), H, min(16, H - j0));
+      }
+    }
+  }
+}
+
+// dW rows += x value * dout row for a 16-float column block (m wanted; the rest of d is zeroed).
+@inline function sparseScatterBlock4(dw: usize, cols: usize, vals: usize, start: i32, end: i32, d: usize, H: i32, m: i32): void {
+  const d0 = loadLanes(d, m);
+  const d1 = loadLanes(d + 16, m - 4);
+  const d2 = loadLanes(d + 32, m - 8);
+  const d3 = loadLanes(d + 48, m - 12);
+  for (let e = start; e < end; e++) {
+    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const p = dw + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
+    storeBlock4(
+      p,
+      f32x4.add(v128.load(p, 0), f32x4.mul(s, d0)),
+      f32x4.add(v128.load(p, 16), f32x4.mul(s, d1)),
+      f32x4.add(v128.load(p, 32), f32x4.mul(s, d2)),
+      f32x4.add(v128.load(p, 48), f32x4.mul(s, d3)),
+      m,
+    );
+  }
+}
+
+/**
+ * dW (D,H) = X^T (D,N) · dout (N,H), X given as sparse rows [0, N). Each dW entry sums over
+ * the batch rows in order, as the reference does; rows of dW no pixel touches stay zero.
+ */
+export function sparseMatmulTransA(dW: usize, D: i32, N: i32, rows: usize, cols: usize, vals: usize, dout: usize, H: i32): void {
+  memory.fill(dW, 0, <usize>(D * H) << 2);
+  for (let i = 0; i < N; i++) {
+    const start = load<i32>(rows + (<usize>i << 3));
+    const end = load<i32>(rows + (<usize>i << 3), 4);
+    const d = dout + (<usize>(i * H) << 2);
+    if (H > 48 && H <= 52) {
+      sparseScatterBlock13(dW, cols, vals, start, end, d, H, H - 48);
+    } else {
+      for (let j0 = 0; j0 < H; j0 += 16) {
+        sparseScatterBlock4(dW + (<usize>j0 << 2), cols, vals, start, end, d + (<usize>j0 << 2), H, min(16, H - j0));
+      }
+    }
+  }
+}
+
+// ---- dense kernels --------------------------------------------------------------------
+
+/** out (N,H) = a (N,D) · b (D,H), rows [r0, r1) of out. */
+export function matmul(out: usize, a: usize, b: usize, r0: i32, r1: i32, D: i32, H: i32): void {
+  for (let i = r0; i < r1; i++) {
+    const ra = a + (<usize>(i * D) << 2);
+    for (let j0 = 0; j0 < H; j0 += 16) {
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      const bj = b + (<usize>j0 << 2);
+      for (let k = 0; k < D; k++) {
+        const s = f32x4.splat(load<f32>(ra + (<usize>k << 2)));
+        const p = bj + (<usize>(k * H) << 2);
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p, 0)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+      }
+      storeBlock4(out + (<usize>(i * H + j0) << 2), a0, a1, a2, a3, min(16, H - j0));
+    }
+  }
+}
+
+/** dW (D,H) = x^T (D,N) · dout (N,H). */
+export function matmulTransA(dW: usize, x: usize, dout: usize, N: i32, D: i32, H: i32): void {
+  for (let k = 0; k < D; k++) {
+    for (let j0 = 0; j0 < H; j0 += 16) {
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      for (let i = 0; i < N; i++) {
+        const s = f32x4.splat(load<f32>(x + (<usize>(i * D + k) << 2)));
+        const p = dout + (<usize>(i * H + j0) << 2);
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p, 0)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+      }
+      storeBlock4(dW + (<usize>(k * H + j0) << 2), a0, a1, a2, a3, min(16, H - j0));
+    }
+  }
+}
+
+/** dx (N,D) = dout (N,H) · W^T (H,D): row-by-row dot products. */
+export function matmulTransB(dx: usize, dout: usize, W: usize, N: i32, H: i32, D: i32): void {
+  const H4 = H & ~3;
+  for (let i = 0; i < N; i++) {
+    const rd = dout + (<usize>(i * H) << 2);
+    for (let k = 0; k < D; k++) {
+      const rw = W + (<usize>(k * H) << 2);
+      let acc = f32x4.splat(0);
+      for (let j = 0; j < H4; j += 4) {
+        acc = f32x4.add(acc, f32x4.mul(v128.load(rd + (<usize>j << 2)), v128.load(rw + (<usize>j << 2))));
+      }
+      let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      for (let j = H4; j < H; j++) s += load<f32>(rd + (<usize>j << 2)) * load<f32>(rw + (<usize>j << 2));
+      store<f32>(dx + (<usize>(i * D + k) << 2), s);
+    }
+  }
+}
+
+/** out (N,H) += b (1,H), rows [r0, r1). */
+export function addRowVector(out: usize, b: usize, r0: i32, r1: i32, H: i32): void {
+  const H4 = H & ~3;
+  for (let i = r0; i < r1; i++) {
+    const r = out + (<usize>(i * H) << 2);
+    for (let j = 0; j < H4; j += 4) {
+      const p = r + (<usize>j << 2);
+      v128.store(p, f32x4.add(v128.load(p), v128.load(b + (<usize>j << 2))));
+    }
+    for (let j = H4; j < H; j++) {
+      const p = r + (<usize>j << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(b + (<usize>j << 2)));
+    }
+  }
+}
+
+/** db (1,H) = sum over the N rows of dout (N,H), in row order. */
+export function sumRows(db: usize, dout: usize, N: i32, H: i32): void {
+  for (let j0 = 0; j0 < H; j0 += 4) {
+    let acc = f32x4.splat(0);
+    for (let i = 0; i < N; i++) acc = f32x4.add(acc, v128.load(dout + (<usize>(i * H + j0) << 2)));
+    storeLanes(db + (<usize>j0 << 2), acc, H - j0);
+  }
+}
+
+// ---- elementwise ----------------------------------------------------------------------
+
+/** y += alpha * x over n floats. */
+export function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  const va = f32x4.splat(alpha);
+  for (let i = 0; i < n4; i += 4) {
+    const p = y + (<usize>i << 2);
+    v128.store(p, f32x4.add(v128.load(p), f32x4.mul(va, v128.load(x + (<usize>i << 2)))));
+  }
+  for (let i = n4; i < n; i++) {
+    const p = y + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) + alpha * load<f32>(x + (<usize>i << 2)));
+  }
+}
+
+/** out = x where x > 0, else 0 (NaN and -0 give 0, as the reference's comparison does). */
+export function reluForward(out: usize, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    v128.store(out + (<usize>i << 2), v128.and(v, f32x4.gt(v, zero)));
+  }
+  for (let i = n4; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), v > 0 ? v : 0);
+  }
+}
+
+/** dx = dout where x > 0, else 0. dx may alias dout. */
+export function reluBackward(dx: usize, dout: usize, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const mask = f32x4.gt(v128.load(x + (<usize>i << 2)), zero);
+    v128.store(dx + (<usize>i << 2), v128.and(v128.load(dout + (<usize>i << 2)), mask));
+  }
+  for (let i = n4; i < n; i++) {
+    store<f32>(dx + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) > 0 ? load<f32>(dout + (<usize>i << 2)) : 0);
+  }
+}

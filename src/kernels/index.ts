@@ -1,0 +1,61 @@
+import { availableParallelism } from 'node:os';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import type { DType } from '../tensor/matrix.js';
+import { jsKernels } from './js.js';
+import type { Kernels } from './kernels.js';
+import { referenceKernels } from './reference.js';
+import { createEvalPool } from './threads/eval-pool.js';
+import { wasmAvailable, wasmKernels, wasmMemory } from './wasm.js';
+
+/**
+ * Which kernels to run:
+ * - auto: the fastest correct one (wasm for float32, js for float64);
+ * - wasm: WebAssembly SIMD, float32 only, evaluation spread over `threads`;
+ * - js: plain JavaScript, the reference's numbers bit for bit, skipping zero pixels;
+ * - reference: the readable loops the others are tested against.
+ */
+export const BACKENDS = ['auto', 'wasm', 'js', 'reference'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export interface KernelOptions {
+  dtype?: DType; // float32 by default
+  backend?: Backend; // auto by default
+  threads?: number; // evaluation threads, this one included; all cores by default
+}
+
+/** All the cores this process may use. */
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+/** The backend for these options; starts its worker threads (which never keep the process alive). */
+export async function createKernels(options: KernelOptions = {}): Promise<Kernels> {
+  const dtype = options.dtype ?? 'float32';
+  const backend = options.backend ?? 'auto';
+  const threads = options.threads ?? defaultThreads();
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be an integer >= 1, got ${threads}`);
+  switch (backend) {
+    case 'reference':
+      return referenceKernels(dtype);
+    case 'js':
+      return jsKernels(dtype);
+    case 'wasm':
+    case 'auto': {
+      if (dtype === 'float64') {
+        if (backend === 'wasm') throw new UsageError('--backend wasm runs float32 only; use --backend js (or auto) for float64');
+        return jsKernels(dtype);
+      }
+      if (!wasmAvailable()) {
+        if (backend === 'wasm') {
+          throw new RuntimeFailure('--backend wasm: the WebAssembly kernels are not built or this Node lacks SIMD; run npm run build');
+        }
+        return jsKernels(dtype);
+      }
+      const { memory, heap } = wasmMemory();
+      const pool = threads > 1 ? await createEvalPool(memory, heap, threads - 1) : undefined;
+      return wasmKernels({ memory, heap, pool });
+    }
+    default:
+      throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${String(backend)}`);
+  }
+}

@@ -1,0 +1,396 @@
+import { readFileSync } from 'node:fs';
+import type { ImageSet } from '../data/dataset.js';
+import { assertShape, type Matrix } from '../tensor/matrix.js';
+import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange, type EvalScratch } from './images.js';
+import { jsKernels } from './js.js';
+import type { ForwardOp, ImageSource, Kernels } from './kernels.js';
+import { checkGatherIndices, countNonzeros, fillPixelLists, ImageRows, type PixelLists } from './sparse-images.js';
+
+/**
+ * The float32 WebAssembly SIMD backend: kernels compiled from ./assembly/index.ts by
+ * AssemblyScript (`npm run build:wasm`), working in place on matrices that live in the
+ * module's memory. `alloc` hands out Float32Array views of that memory, so a step copies
+ * nothing in or out. The memory is shared (a SharedArrayBuffer), which lets worker threads
+ * run the same kernels on the same matrices, and means growing it never detaches a view.
+ */
+
+/** Where the build puts the module; the same path from src/kernels and dist/kernels. */
+export const WASM_URL = new URL('../../dist/kernels/nn-kernels.wasm', import.meta.url);
+const PAGE = 65536;
+const MAX_PAGES = 16384; // 1 GiB of address space, reserved, not used
+const HEAP_BASE = PAGE; // below this: AssemblyScript's own (empty) static area
+const PAD = 64; // after every block: a 16-float SIMD block may read past a row's end
+
+export interface WasmExports {
+  sparseMatmul(out: number, rows: number, r0: number, r1: number, cols: number, vals: number, W: number, H: number): void;
+  sparseMatmulTransA(dW: number, D: number, N: number, rows: number, cols: number, vals: number, dout: number, H: number): void;
+  matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
+  matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
+  matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number): void;
+  addRowVector(out: number, b: number, r0: number, r1: number, H: number): void;
+  sumRows(db: number, dout: number, N: number, H: number): void;
+  axpy(y: number, alpha: number, x: number, n: number): void;
+  reluForward(out: number, x: number, n: number): void;
+  reluBackward(dx: number, dout: number, x: number, n: number): void;
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+/** The compiled kernels module (compiled once per thread); throws if the build is missing. */
+export function wasmModule(): WebAssembly.Module {
+  if (compiled === null) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(WASM_URL);
+    } catch {
+      throw new Error(`the WebAssembly kernels are not built (${WASM_URL.pathname}): run npm run build`);
+    }
+    compiled = new WebAssembly.Module(new Uint8Array(bytes));
+  }
+  return compiled;
+}
+
+/** Whether this Node can run the module (WebAssembly SIMD, shared memory) and it is built. */
+export function wasmAvailable(): boolean {
+  try {
+    wasmModule();
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Hands out 16-byte-aligned blocks of the shared memory. Blocks come back when the typed
+ * array over them is garbage collected (a layer reshaping its buffers drops the old ones),
+ * and are reused for the next request of the same size.
+ */
+export class Heap {
+  private top: number;
+  private readonly free = new Map<number, number[]>();
+  private readonly registry = new FinalizationRegistry<{ ptr: number; size: number }>(({ ptr, size }) => {
+    let list = this.free.get(size);
+    if (list === undefined) this.free.set(size, (list = []));
+    list.push(ptr);
+  });
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly base: number,
+    private readonly limit: number, // bytes; the heap never goes past base + limit
+    private readonly canGrow: boolean,
+  ) {
+    this.top = base;
+  }
+
+  /** Byte offset of a fresh, zero-filled block of `bytes` (and its padding). */
+  allocBytes(bytes: number): number {
+    const size = ((bytes + 15) & ~15) + PAD;
+    const reused = this.free.get(size)?.pop();
+    if (reused !== undefined) {
+      new Uint8Array(this.memory.buffer, reused, size).fill(0);
+      return reused;
+    }
+    const ptr = this.top;
+    if (ptr + size > this.base + this.limit) {
+      throw new RangeError(`out of WebAssembly memory: ${bytes} more bytes wanted, ${this.top - this.base} in use`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (ptr + size > have) {
+      if (!this.canGrow) throw new RangeError(`out of WebAssembly memory at ${ptr + size} bytes`);
+      this.memory.grow(Math.ceil((ptr + size - have) / PAGE));
+    }
+    this.top = ptr + size;
+    return ptr;
+  }
+
+  private readonly views = new WeakSet<object>();
+
+  /** Frees the block under `view` once `view` is unreachable. */
+  track(view: object, ptr: number, bytes: number): void {
+    this.registry.register(view, { ptr, size: ((bytes + 15) & ~15) + PAD });
+    this.views.add(view);
+  }
+
+  /** Marks a view of the memory made elsewhere (a worker's view of a parameter) as usable. */
+  adopt<T extends object>(view: T): T {
+    this.views.add(view);
+    return view;
+  }
+
+  /** Is this a view of our memory (so its byteOffset is a pointer the kernels can use)? */
+  owns(view: object): boolean {
+    return this.views.has(view);
+  }
+
+  float32(n: number): Float32Array {
+    const ptr = this.allocBytes(n * 4);
+    const view = new Float32Array(this.memory.buffer, ptr, n);
+    this.track(view, ptr, n * 4);
+    return view;
+  }
+
+  int32(n: number): Int32Array {
+    const ptr = this.allocBytes(n * 4);
+    const view = new Int32Array(this.memory.buffer, ptr, n);
+    this.track(view, ptr, n * 4);
+    return view;
+  }
+}
+
+/** A set's pixel lists and labels in the shared memory, where every thread can read them. */
+export interface WasmImageSource extends ImageSource {
+  readonly lists: PixelLists & { readonly vals: Float32Array };
+  readonly labels: Uint8Array; // labels: (count), a copy in the shared memory
+}
+
+/** The source itself if it is ours already (a worker's sources are not in its cache). */
+function wasmSource(s: ImageSource): WasmImageSource | null {
+  return 'labels' in s && 'lists' in s ? (s as WasmImageSource) : null;
+}
+
+/** A batch of images by reference, plus the (start, end) entry table the kernels read. */
+export class WasmImageRows extends ImageRows<WasmImageSource> {
+  constructor(
+    rows: number,
+    cols: number,
+    heap: Heap,
+    readonly table = heap.int32(rows * 2), // table: (rows, 2), each row's [start, end) entries
+  ) {
+    super(rows, cols, (n) => heap.float32(n));
+  }
+
+  point(source: WasmImageSource): void {
+    const starts = source.lists.starts;
+    for (let i = 0; i < this.rows; i++) {
+      const img = this.indices[i];
+      this.table[2 * i] = starts[img];
+      this.table[2 * i + 1] = starts[img + 1];
+    }
+    this.assign(source);
+  }
+}
+
+/** What a worker thread needs to rebuild an image source from the shared memory. */
+export interface ImageSourceDescriptor {
+  count: number;
+  rows: number;
+  cols: number;
+  nnz: number;
+  starts: number;
+  colIdx: number;
+  vals: number;
+  labels: number;
+}
+
+export function describeSource(s: WasmImageSource): ImageSourceDescriptor {
+  const { starts, cols, vals } = s.lists;
+  const set = s.set;
+  return {
+    count: set.count,
+    rows: set.rows,
+    cols: set.cols,
+    nnz: cols.length,
+    starts: starts.byteOffset,
+    colIdx: cols.byteOffset,
+    vals: vals.byteOffset,
+    labels: s.labels.byteOffset,
+  };
+}
+
+/** An image source over lists already in the memory (a worker's view of the main thread's). */
+export function sourceFromDescriptor(memory: WebAssembly.Memory, d: ImageSourceDescriptor): WasmImageSource {
+  const buf = memory.buffer;
+  const labels = new Uint8Array(buf, d.labels, d.count);
+  // The uint8 pixels stay on the main thread; only the lists (and labels) are shared.
+  const set: ImageSet = { count: d.count, rows: d.rows, cols: d.cols, images: new Uint8Array(0), labels };
+  return {
+    set,
+    labels,
+    lists: {
+      starts: new Int32Array(buf, d.starts, d.count + 1),
+      cols: new Uint16Array(buf, d.colIdx, d.nnz),
+      vals: new Float32Array(buf, d.vals, d.nnz),
+    },
+  };
+}
+
+/** Other threads running `ops` over ranges of images: start them, then wait for their counts. */
+export interface EvalPool {
+  readonly threads: number; // besides the calling one
+  start(ops: readonly ForwardOp[], source: WasmImageSource, ranges: readonly [number, number][]): () => number[];
+}
+
+export interface WasmKernelsOptions {
+  memory?: WebAssembly.Memory; // share another thread's memory (workers)
+  heap?: Heap;
+  pool?: EvalPool; // worker threads sharing `memory`, for evaluation
+}
+
+export interface WasmKernels extends Kernels {
+  readonly memory: WebAssembly.Memory;
+  readonly heap: Heap;
+  readonly exports: WasmExports;
+}
+
+/** A fresh shared memory and the heap over it, for a main thread's kernels. */
+export function wasmMemory(): { memory: WebAssembly.Memory; heap: Heap } {
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+  return { memory, heap: new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE - HEAP_BASE, true) };
+}
+
+export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
+  const fresh = options.memory === undefined ? wasmMemory() : null;
+  const memory = options.memory ?? fresh!.memory;
+  const heap = options.heap ?? fresh?.heap ?? new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE - HEAP_BASE, true);
+  const instance = new WebAssembly.Instance(wasmModule(), { env: { memory } });
+  const w = instance.exports as unknown as WasmExports;
+  const js = jsKernels('float32'); // for matrices from elsewhere (tests, one-hot targets)
+  const sources = new WeakMap<ImageSet, WasmImageSource>();
+  const scratch: EvalScratch = new Map();
+  const pool = options.pool ?? null;
+  const threads = 1 + (pool?.threads ?? 0);
+
+  const inWasm = (m: Matrix): boolean => heap.owns(m.data);
+  const ptr = (m: Matrix): number => m.data.byteOffset;
+  const sparse = (x: Matrix): x is WasmImageRows => x instanceof WasmImageRows && x.source !== null;
+
+  const kernels: WasmKernels = {
+    ...js,
+    name: 'wasm-simd-float32',
+    dtype: 'float32',
+    memory,
+    heap,
+    exports: w,
+
+    alloc(rows, cols) {
+      return { rows, cols, data: heap.float32(rows * cols) };
+    },
+
+    matmul(out, a, b) {
+      const N = a.rows, D = a.cols, H = b.cols;
+      assertShape('matmul b', b, D, H);
+      assertShape('matmul out', out, N, H);
+      if (!inWasm(out) || !inWasm(b)) return js.matmul(out, a, b);
+      if (sparse(a)) {
+        const { cols, vals } = a.source!.lists;
+        w.sparseMatmul(ptr(out), a.table.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
+      } else if (inWasm(a)) {
+        w.matmul(ptr(out), ptr(a), ptr(b), 0, N, D, H);
+      } else {
+        js.matmul(out, a, b);
+      }
+    },
+
+    affineForward(out, x, W, b) {
+      assertShape('bias', b, 1, W.cols);
+      if (!inWasm(out) || !inWasm(b)) return js.affineForward(out, x, W, b);
+      this.matmul(out, x, W);
+      w.addRowVector(ptr(out), ptr(b), 0, out.rows, out.cols);
+    },
+
+    matmulTransA(dW, x, dout) {
+      const N = x.rows, D = x.cols, H = dout.cols;
+      assertShape('matmulTransA dout', dout, N, H);
+      assertShape('matmulTransA dW', dW, D, H);
+      if (!inWasm(dW) || !inWasm(dout)) return js.matmulTransA(dW, x, dout);
+      if (sparse(x)) {
+        const { cols, vals } = x.source!.lists;
+        w.sparseMatmulTransA(ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+      } else if (inWasm(x)) {
+        w.matmulTransA(ptr(dW), ptr(x), ptr(dout), N, D, H);
+      } else {
+        js.matmulTransA(dW, x, dout);
+      }
+    },
+
+    matmulTransB(dx, dout, W) {
+      const N = dout.rows, H = dout.cols, D = W.rows;
+      assertShape('matmulTransB W', W, D, H);
+      assertShape('matmulTransB dx', dx, N, D);
+      if (!inWasm(dx) || !inWasm(dout) || !inWasm(W)) return js.matmulTransB(dx, dout, W);
+      w.matmulTransB(ptr(dx), ptr(dout), ptr(W), N, H, D);
+    },
+
+    sumRows(db, dout) {
+      assertShape('sumRows db', db, 1, dout.cols);
+      if (!inWasm(db) || !inWasm(dout)) return js.sumRows(db, dout);
+      w.sumRows(ptr(db), ptr(dout), dout.rows, dout.cols);
+    },
+
+    reluForward(out, x) {
+      assertShape('reluForward out', out, x.rows, x.cols);
+      if (!inWasm(out) || !inWasm(x)) return js.reluForward(out, x);
+      w.reluForward(ptr(out), ptr(x), x.rows * x.cols);
+    },
+
+    reluBackward(dx, dout, x) {
+      assertShape('reluBackward dout', dout, x.rows, x.cols);
+      assertShape('reluBackward dx', dx, x.rows, x.cols);
+      if (!inWasm(dx) || !inWasm(dout) || !inWasm(x)) return js.reluBackward(dx, dout, x);
+      w.reluBackward(ptr(dx), ptr(dout), ptr(x), x.rows * x.cols);
+    },
+
+    axpy(y, alpha, x) {
+      assertShape('axpy x', x, y.rows, y.cols);
+      if (!inWasm(y) || !inWasm(x)) return js.axpy(y, alpha, x);
+      w.axpy(ptr(y), alpha, ptr(x), y.rows * y.cols);
+    },
+
+    loadImages(set) {
+      let source = sources.get(set);
+      if (source === undefined) {
+        const nnz = countNonzeros(set);
+        const starts = heap.int32(set.count + 1); // starts: (count + 1)
+        const colsPtr = heap.allocBytes(nnz * 2); // (allocate before reading memory.buffer: it may grow)
+        const cols = new Uint16Array(memory.buffer, colsPtr, nnz); // cols: (nnz)
+        const lists = { starts, cols, vals: heap.float32(nnz) }; // vals: (nnz)
+        fillPixelLists(set, lists);
+        const labelsPtr = heap.allocBytes(set.count);
+        const labels = new Uint8Array(memory.buffer, labelsPtr, set.count); // labels: (count)
+        labels.set(set.labels);
+        source = { set, lists, labels };
+        sources.set(set, source); // kept while the set lives (the blocks are never freed)
+      }
+      return source;
+    },
+
+    allocImages(rows, cols) {
+      return new WasmImageRows(rows, cols, heap);
+    },
+
+    gatherImages(x, images, indices) {
+      if (!(x instanceof WasmImageRows)) return js.gatherImages(x, images, indices);
+      checkImagesShape('gatherImages', x, images.set, x.rows);
+      checkGatherIndices(images.set, x, indices);
+      x.indices.set(indices);
+      x.point(wasmSource(images) ?? (this.loadImages(images.set) as WasmImageSource));
+    },
+
+    sliceImages(x, images, start) {
+      if (!(x instanceof WasmImageRows)) return js.sliceImages(x, images, start);
+      checkImagesShape('sliceImages', x, images.set, x.rows);
+      checkSliceRange(images.set, start, x.rows);
+      for (let i = 0; i < x.rows; i++) x.indices[i] = start + i;
+      x.point(wasmSource(images) ?? (this.loadImages(images.set) as WasmImageSource));
+    },
+
+    countCorrectImages(ops, images) {
+      checkForwardOps(ops, images.set);
+      const source = this.loadImages(images.set) as WasmImageSource;
+      const count = images.set.count;
+      const T = Math.min(threads, Math.max(1, Math.floor(count / 1000)));
+      const wasmOps = ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
+      if (T === 1 || pool === null || !wasmOps) return countCorrectRange(this, ops, source, 0, count, scratch);
+      // A fixed split: part p is [p * count / T, (p + 1) * count / T); this thread takes part 0.
+      const bound = (p: number) => Math.floor((p * count) / T);
+      const ranges: [number, number][] = [];
+      for (let p = 1; p < T; p++) ranges.push([bound(p), bound(p + 1)]);
+      const wait = pool.start(ops, source, ranges);
+      const mine = countCorrectRange(this, ops, source, 0, bound(1), scratch);
+      return wait().reduce((s, c) => s + c, mine);
+    },
+  };
+  return kernels;
+}
