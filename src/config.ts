@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKENDS } from './kernels/backends.js';
 import { parseHidden } from './network/build-network.js';
 import { INIT_NAMES } from './network/init.js';
 import { ACTIVATION_NAMES } from './network/multi-layer-net.js';
@@ -29,6 +30,8 @@ export const DEFAULTS = {
   weightInitStd: 0.01, // weights start as weightInitStd * N(0, 1), biases at zero
   seed: 42, // fixed, so two runs with the same flags give the same numbers
   dtype: 'float32' as const, // training precision; the gradient check always runs in float64
+  backend: 'auto' as const, // kernels: auto | wasm | js | reference (src/kernels/backends.ts); the gradient check always uses reference
+  threads: undefined as number | undefined, // threads for evaluation; unset: all cores (results are the same with any count)
   dataset: 'mnist' as const, // mnist | fashion-mnist | mnist-10k (bundled, offline)
   gradcheckCount: 3, // training images used by the gradient check (the book's first 3)
   gradcheckTolerance: 1e-6, // a gradient check fails when any |numerical - backprop| exceeds this
@@ -91,6 +94,8 @@ export const TrainFields = z
       .refine((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff, 'must be an integer from 0 to 4294967295')
       .default(DEFAULTS.seed),
     dtype: z.enum(['float32', 'float64'], { error: 'must be float32 or float64' }).default(DEFAULTS.dtype),
+    backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).default(DEFAULTS.backend),
+    threads: positiveInt().optional(),
     gradcheck: z.boolean().default(false), // check backprop against numerical gradients before training
     plot: z
       .string()

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { RuntimeFailure, UsageError } from '../errors.js';
+import { BACKENDS, type Backend } from './backends.js';
 import type { DType } from '../tensor/matrix.js';
 import { jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
@@ -7,15 +8,7 @@ import { referenceKernels } from './reference.js';
 import { createEvalPool } from './threads/eval-pool.js';
 import { wasmAvailable, wasmKernels, wasmMemory } from './wasm.js';
 
-/**
- * Which kernels to run:
- * - auto: the fastest correct one (wasm for float32, js for float64);
- * - wasm: WebAssembly SIMD, float32 only, evaluation spread over `threads`;
- * - js: plain JavaScript, the reference's numbers bit for bit, skipping zero pixels;
- * - reference: the readable loops the others are tested against.
- */
-export const BACKENDS = ['auto', 'wasm', 'js', 'reference'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export { BACKENDS, type Backend } from './backends.js';
 
 export interface KernelOptions {
   dtype?: DType; // float32 by default

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { DEFAULTS, type TrainConfigValues } from '../../config.js';
 import { RuntimeFailure } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
-import { referenceKernels } from '../../kernels/reference.js';
+import { createKernels } from '../../kernels/index.js';
 import { saveModel } from '../../model/model-file.js';
 import { buildNetwork } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
@@ -24,8 +24,8 @@ const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
 
 /** The kernels a training run uses (the gradient check always uses float64 reference ones). */
-function trainKernels(config: TrainConfigValues): Kernels {
-  return referenceKernels(config.dtype);
+function trainKernels(config: TrainConfigValues): Promise<Kernels> {
+  return createKernels({ dtype: config.dtype, backend: config.backend, threads: config.threads });
 }
 
 /**
@@ -45,7 +45,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     const { data, record, seconds } = await loadData(config, (e) => reporter.dataEvent(e));
     reporter.loaded(record, seconds);
 
-    const kernels = trainKernels(config);
+    const kernels = await trainKernels(config);
     const rng = new Rng(config.seed);
     const inputSize = data.train.rows * data.train.cols;
     // With --hidden 50, relu and std init this is bit for bit the book's TwoLayerNet (tested).

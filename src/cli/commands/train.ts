@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULTS, TrainConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
+import { BACKENDS } from '../../kernels/backends.js';
 import { parseOptions } from '../parse-options.js';
 import { nearest } from '../suggest.js';
 import { addNetworkOptions, addOptimizerOptions } from './network-options.js';
@@ -20,6 +21,8 @@ export function trainCommand(): Command {
     .addOption(new Option('--weight-init-std <x>', 'weights start as this times N(0, 1)').default(DEFAULTS.weightInitStd))
     .addOption(new Option('--seed <n>', 'random seed (weights and batches); same seed, same numbers').default(DEFAULTS.seed))
     .addOption(new Option('--dtype <type>', 'float32 or float64').default(DEFAULTS.dtype, DEFAULTS.dtype))
+    .addOption(new Option('--backend <name>', `kernels: ${BACKENDS.join(', ')} (auto: WebAssembly SIMD for float32)`).default(DEFAULTS.backend))
+    .addOption(new Option('--threads <n>', 'threads for evaluation (default: all cores; same numbers with any count)'))
     .option('--gradcheck', 'check backprop against numerical gradients (float64) before training; exit 1 on failure')
     .option('--plot <file.svg>', 'also draw the accuracy and loss curves to an SVG file')
     .option('--save <file>', 'write the trained model to a .safetensors file');
