@@ -306,6 +306,51 @@ describe('no network', () => {
   });
 });
 
+describe('a data folder of crafted IDX files', () => {
+  // Tiny sets (6 train, 4 test images) written to disk, loaded through the real path.
+  const img = (n: number) => encodeIdxImages(Uint8Array.from({ length: n * 784 }, (_, i) => i % 256), n);
+  const files = (over: Record<string, Uint8Array> = {}) => {
+    const dir = scratch();
+    const all: Record<string, Uint8Array> = {
+      'train-images-idx3-ubyte': img(6),
+      'train-labels-idx1-ubyte': encodeIdxLabels(Uint8Array.from([0, 1, 2, 3, 4, 5])),
+      't10k-images-idx3-ubyte': img(4),
+      't10k-labels-idx1-ubyte': encodeIdxLabels(Uint8Array.from([6, 7, 8, 9])),
+      ...over,
+    };
+    for (const [name, bytes] of Object.entries(all)) writeFileSync(path.join(dir, name), bytes);
+    return dir;
+  };
+  const load = (dir: string) => loadDataset({ dataset: 'mnist', dataDir: dir, offline: true, fallback: false });
+
+  it('loads as is (with a warning per file that is not the canonical MNIST)', async () => {
+    const events: DataEvent[] = [];
+    const data = await loadDataset({ dataset: 'mnist', dataDir: files(), offline: true, onEvent: (e) => events.push(e) });
+    expect([data.train.count, data.test.count]).toEqual([6, 4]);
+    expect(Array.from(data.test.labels)).toEqual([6, 7, 8, 9]);
+    expect(events.filter((e) => e.type === 'warning')).toHaveLength(4);
+  });
+
+  it.each([
+    ['a label of 10', { 't10k-labels-idx1-ubyte': encodeIdxLabels(Uint8Array.from([6, 7, 10, 9])) }, 't10k-labels-idx1-ubyte: label 10 at index 2 is out of range 0..9'],
+    ['more images than labels', { 'train-labels-idx1-ubyte': encodeIdxLabels(Uint8Array.from([0, 1, 2, 3, 4])) }, 'train-images-idx3-ubyte holds 6 images but train-labels-idx1-ubyte holds 5 labels'],
+    ['an empty file', { 't10k-images-idx3-ubyte': new Uint8Array(0) }, 't10k-images-idx3-ubyte: the file is empty'],
+    ['a truncated body', { 'train-images-idx3-ubyte': img(6).subarray(0, 16 + 5 * 784) }, 'train-images-idx3-ubyte: header says 6 images but the file holds 5 images'],
+    ['swapped files (wrong magic)', { 'train-images-idx3-ubyte': encodeIdxLabels(Uint8Array.from([1])) }, 'train-images-idx3-ubyte: bad magic number 0x00000801, expected 0x00000803 for IDX images (this is a label file)'],
+  ])('%s: an error naming the file', async (_name, over, message) => {
+    await expect(load(files(over))).rejects.toThrow(new RuntimeFailure(message));
+  });
+
+  it('a .gz that is not gzip', async () => {
+    const dir = files();
+    rmSync(path.join(dir, 'train-labels-idx1-ubyte'));
+    writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), encodeIdxLabels(Uint8Array.from([0, 1, 2, 3, 4, 5])));
+    await expect(load(dir)).rejects.toThrow(
+      'train-labels-idx1-ubyte.gz: not gzip data (the name ends in .gz but the file does not start with 1f 8b)',
+    );
+  });
+});
+
 describe('mnist-10k', () => {
   it('is 8,000 + 2,000 images in a fixed order, each digit in proportion', async () => {
     const a = await loadDataset({ dataset: 'mnist-10k' });

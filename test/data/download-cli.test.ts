@@ -189,6 +189,24 @@ describeMnist('nn-train download against a local mirror', () => {
   });
 });
 
+describeMnist('Ctrl-C while training waits for its data', () => {
+  it('exit 130 and no partial file in the cache', async () => {
+    const server = await startStaticServer(MNIST_DIR, { faults: { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 100_000 } } });
+    try {
+      const dir = scratch();
+      const { child, done } = start(['--mirror', server.url, '--data-dir', dir, '--iters', '1']);
+      while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.code).toBe(130);
+      expect(cleanCache(dir)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('nn-train with no network', () => {
   it('download: exit 1 with connection refused, nothing written', async () => {
     const dir = scratch();
