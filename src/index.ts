@@ -36,3 +36,14 @@ export {
 export { parseIdxImages, parseIdxLabels, parseIdxPair, decodeIdxFile } from './data/idx.js';
 export { ChecksumError, DownloadError } from './data/download.js';
 export * from './errors.js';
+export { MultiLayerNet, ACTIVATION_NAMES, type ActivationName, type MultiLayerNetSpec } from './network/multi-layer-net.js';
+export { buildNetwork, parseHidden, type NetworkSettings } from './network/build-network.js';
+export { initStd, initWeights, INIT_NAMES, type InitName } from './network/init.js';
+export { gradStats, type LayerGradStats } from './network/grad-stats.js';
+export { Momentum } from './train/optimizers/momentum.js';
+export { AdaGrad } from './train/optimizers/adagrad.js';
+export { Adam } from './train/optimizers/adam.js';
+export { createOptimizer, DEFAULT_LR, OPTIMIZER_NAMES, type OptimizerName, type OptimizerSettings } from './train/optimizers/index.js';
+export { confusionMatrix, confusionOf, predictClasses, recalls, precisions, accuracyOf, type ConfusionMatrix } from './train/confusion.js';
+export { saveModel, loadModel, encodeModel, decodeModel, type LoadedModel, type ModelMetadata } from './model/model-file.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsFile, type Tensor } from './model/safetensors.js';
