@@ -26,11 +26,12 @@ const LEFT = [80, 540];
 
 export function svgPlot(points: PlotPoint[], title: string): string {
   const epochs = points.map((p) => p.epoch);
-  const acc = panel(LEFT[0], 'accuracy', epochs, [
+  // Legends go where the curves are not: accuracy rises (legend low), loss falls (legend high).
+  const acc = panel(LEFT[0], 'accuracy', 'bottom', epochs, [
     { label: 'train accuracy', color: '#1f77b4', values: points.map((p) => p.trainAcc) },
     { label: 'test accuracy', color: '#d62728', dash: '6 4', values: points.map((p) => p.testAcc) },
   ]);
-  const loss = panel(LEFT[1], 'loss (mean over the epoch)', epochs, [
+  const loss = panel(LEFT[1], 'loss (mean over the epoch)', 'top', epochs, [
     { label: 'training loss', color: '#2ca02c', values: points.map((p) => p.loss) },
   ]);
   return [
@@ -45,7 +46,7 @@ export function svgPlot(points: PlotPoint[], title: string): string {
   ].join('\n');
 }
 
-function panel(left: number, yLabel: string, epochs: number[], lines: Line[]): string {
+function panel(left: number, yLabel: string, legendAt: 'top' | 'bottom', epochs: number[], lines: Line[]): string {
   const xMin = Math.min(...epochs, 0);
   const xMax = Math.max(...epochs, 1);
   const all = lines.flatMap((l) => l.values).filter(Number.isFinite);
@@ -87,11 +88,13 @@ function panel(left: number, yLabel: string, epochs: number[], lines: Line[]): s
     out.push(`<polyline fill="none" stroke="${l.color}" stroke-width="2"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''} points="${d}"/>`);
     for (const [x, y] of pts) out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2.5" fill="${l.color}"/>`);
   }
-  // Legend, top right inside the panel.
+  // Legend, at the right inside the panel.
   const lx = left + PANEL_W - 150;
-  out.push(`<rect x="${lx - 8}" y="${TOP + 6}" width="150" height="${lines.length * 18 + 8}" fill="white" stroke="#999"/>`);
+  const boxH = lines.length * 18 + 8;
+  const boxY = legendAt === 'top' ? TOP + 6 : TOP + PANEL_H - 6 - boxH;
+  out.push(`<rect x="${lx - 8}" y="${boxY}" width="150" height="${boxH}" fill="white" fill-opacity="0.9" stroke="#999"/>`);
   lines.forEach((l, i) => {
-    const y = TOP + 20 + i * 18;
+    const y = boxY + 13 + i * 18;
     out.push(`<line x1="${lx}" y1="${y}" x2="${lx + 24}" y2="${y}" stroke="${l.color}" stroke-width="2"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>`);
     out.push(`<text x="${lx + 30}" y="${y}" dominant-baseline="middle">${escapeXml(l.label)}</text>`);
   });
