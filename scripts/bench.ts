@@ -1,0 +1,231 @@
+/**
+ * The benchmark: the book's experiment (784-50-10, batch 100, lr 0.1, 10,000 steps, full
+ * train + test accuracy after every 600 steps and after the last) with nn-train and with the
+ * NumPy implementation in scripts/numpy-reference.py, alternating in one run, on real MNIST.
+ *
+ *   npm run bench -- [--runs N] [--data-dir DIR] [--iters N] [--float64] [--json]
+ *
+ * Each program runs as its own process under a small Python wrapper that reports wall time
+ * and peak RSS (getrusage of the child). Wall time is the whole process: start-up, loading
+ * and decompressing the data, training and evaluation. NumPy runs with the OpenBLAS its wheel
+ * picks for this CPU: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine sets for old
+ * OpenBLAS builds, are removed for that command alone (they would pin a slower core).
+ * Also reported: `nn-train --help` start-up time, and GFLOP/s of the first layer's forward and
+ * weight-gradient kernels at batch 100, counted as dense products (2·100·784·50 each).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDataset } from '../src/data/datasets.js';
+import { createKernels } from '../src/kernels/index.js';
+import { measureFirstLayer, type KernelRates } from './kernel-bench.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Options {
+  runs: number;
+  dataDir: string;
+  iters: number;
+  float64: boolean;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 3, dataDir: path.resolve(REPO, '../shared/data/mnist'), iters: 10000, float64: false, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      return v;
+    };
+    const count = (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) fail(`${a} must be a positive integer, got ${v}`);
+      return n;
+    };
+    if (a === '--runs') o.runs = count(value());
+    else if (a === '--iters') o.iters = count(value());
+    else if (a === '--data-dir') o.dataDir = path.resolve(value());
+    else if (a === '--float64') o.float64 = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench -- [--runs N] [--data-dir DIR] [--iters N] [--float64] [--json]\n');
+      process.exit(0);
+    } else fail(`unknown option ${a}`);
+  }
+  return o;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+/** Runs a command, returning its stdout, wall seconds and peak RSS in MB. */
+const WRAPPER = `
+import resource, subprocess, sys, time, json
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE)
+wall = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+sys.stderr.write(json.dumps({"wall": wall, "rssMb": rss, "code": r.returncode}) + "\\n")
+sys.stdout.buffer.write(r.stdout)
+`;
+
+interface Measured {
+  wall: number;
+  rssMb: number;
+  stdout: string;
+}
+
+function measure(cmd: string[], env: NodeJS.ProcessEnv = process.env): Measured {
+  const r = spawnSync('python3', ['-c', WRAPPER, ...cmd], { cwd: REPO, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) fail(`cannot run python3: ${r.error.message}`);
+  const lines = r.stderr.trim().split('\n');
+  const stats = JSON.parse(lines[lines.length - 1]) as { wall: number; rssMb: number; code: number };
+  if (stats.code !== 0) fail(`${cmd.join(' ')} exited with ${stats.code}:\n${lines.slice(0, -1).join('\n')}`);
+  return { wall: stats.wall, rssMb: stats.rssMb, stdout: r.stdout };
+}
+
+interface Result {
+  name: string;
+  wallSeconds: number; // median over runs
+  trainSeconds: number; // median: the program's own timing of training + evaluation
+  finalTrainAcc: number;
+  finalTestAcc: number;
+  finalLoss: number;
+  peakRssMb: number; // the largest over runs
+  walls: number[];
+  note?: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function summarize(name: string, runs: { m: Measured; rec: Record<string, unknown> }[], note?: string): Result {
+  const last = runs[runs.length - 1].rec;
+  return {
+    name,
+    wallSeconds: median(runs.map((r) => r.m.wall)),
+    trainSeconds: median(runs.map((r) => Number(r.rec.seconds))),
+    finalTrainAcc: Number(last.finalTrainAcc),
+    finalTestAcc: Number(last.finalTestAcc),
+    finalLoss: Number(last.finalLoss),
+    peakRssMb: Math.max(...runs.map((r) => r.m.rssMb)),
+    walls: runs.map((r) => r.m.wall),
+    ...(note ? { note } : {}),
+  };
+}
+
+function nnTrain(o: Options, dtype: string): { m: Measured; rec: Record<string, unknown> } {
+  const m = measure(['node', 'bin/nn-train.js', '--iters', String(o.iters), '--dtype', dtype, '--json', '--quiet', '--offline', '--no-fallback', '--data-dir', o.dataDir]);
+  const rec = m.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((r) => r.type === 'summary');
+  if (rec === undefined) fail('nn-train printed no summary record');
+  return { m, rec };
+}
+
+function numpy(o: Options, dtype: string): { m: Measured; rec: Record<string, unknown> } {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const m = measure(['python3', 'scripts/numpy-reference.py', o.dataDir, '--dtype', dtype, '--iters', String(o.iters)], env);
+  return { m, rec: JSON.parse(m.stdout.trim().split('\n').pop()!) as Record<string, unknown> };
+}
+
+function helpMillis(): number {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) times.push(measure(['node', 'bin/nn-train.js', '--help']).wall * 1000);
+  return median(times);
+}
+
+async function kernelRates(o: Options): Promise<KernelRates[]> {
+  const data = await loadDataset({ dataset: 'mnist', dataDir: o.dataDir, offline: true, fallback: false });
+  const rates: KernelRates[] = [];
+  for (const [backend, dtype] of [['wasm', 'float32'], ['js', 'float64'], ['reference', 'float32']] as const) {
+    rates.push(measureFirstLayer(await createKernels({ backend, dtype, threads: 1 }), data, backend === 'reference' ? 0.3 : 0.5));
+  }
+  return rates;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (!existsSync(path.join(REPO, 'dist/cli/main.js')) || !existsSync(path.join(REPO, 'dist/kernels/nn-kernels.wasm'))) {
+    fail('nn-train is not built: run npm run build');
+  }
+  for (const f of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte']) {
+    if (!existsSync(path.join(o.dataDir, f + '.gz')) && !existsSync(path.join(o.dataDir, f))) fail(`no MNIST in ${o.dataDir} (${f}.gz missing); use --data-dir`);
+  }
+  const progress = (s: string) => process.stderr.write(s);
+  const runs: Record<string, { m: Measured; rec: Record<string, unknown> }[]> = { nn32: [], np32: [], np64: [], nn64: [] };
+  for (let r = 1; r <= o.runs; r++) {
+    progress(`run ${r}/${o.runs}: nn-train float32`);
+    runs.nn32.push(nnTrain(o, 'float32'));
+    progress(', numpy float32');
+    runs.np32.push(numpy(o, 'float32'));
+    progress(', numpy float64');
+    runs.np64.push(numpy(o, 'float64'));
+    if (o.float64) {
+      progress(', nn-train float64');
+      runs.nn64.push(nnTrain(o, 'float64'));
+    }
+    progress('\n');
+  }
+  progress('nn-train --help start-up, first-layer kernels\n');
+  const help = helpMillis();
+  const kernels = await kernelRates(o);
+  const core = String(runs.np32[0].rec.openblasCore);
+
+  const results = [
+    summarize('nn-train float32', runs.nn32),
+    summarize('numpy float32', runs.np32, `OpenBLAS ${core}`),
+    ...(o.float64 ? [summarize('nn-train float64', runs.nn64)] : []),
+    summarize('numpy float64', runs.np64, `OpenBLAS ${core}`),
+  ];
+  const np32 = results[1];
+  const ratio = results[0].wallSeconds / np32.wallSeconds;
+  const record = {
+    type: 'bench',
+    iterations: o.iters,
+    runs: o.runs,
+    dataDir: o.dataDir,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: os.loadavg() },
+    results,
+    ratioWallFloat32: ratio, // nn-train / NumPy, whole-process wall time
+    testAccDiffPoints: (results[0].finalTestAcc - np32.finalTestAcc) * 100,
+    helpMillis: help,
+    firstLayerKernels: kernels, // GFLOP/s counted as dense products, 2·100·784·50 per call
+  };
+  if (o.json) {
+    process.stdout.write(JSON.stringify(record) + '\n');
+    return;
+  }
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const lpad = (s: string, n: number) => s.padStart(n);
+  const lines = [
+    `The book's experiment: ${o.iters} steps, median of ${o.runs} run(s), ${record.machine.cpus} cores (${record.machine.model})`,
+    '',
+    `${pad('program', 18)}${lpad('wall s', 9)}${lpad('train s', 9)}${lpad('train acc', 11)}${lpad('test acc', 10)}${lpad('peak RSS', 10)}${lpad('vs numpy32', 12)}`,
+    ...results.map(
+      (r) =>
+        `${pad(r.name, 18)}${lpad(r.wallSeconds.toFixed(2), 9)}${lpad(r.trainSeconds.toFixed(2), 9)}${lpad(r.finalTrainAcc.toFixed(4), 11)}${lpad(r.finalTestAcc.toFixed(4), 10)}${lpad(r.peakRssMb.toFixed(0) + ' MB', 10)}${lpad((r.wallSeconds / np32.wallSeconds).toFixed(2) + 'x', 12)}${r.note ? `  ${r.note}` : ''}`,
+    ),
+    '',
+    `nn-train / numpy float32 wall time: ${ratio.toFixed(2)}x; test accuracy difference ${record.testAccDiffPoints.toFixed(2)} points`,
+    `nn-train --help: ${help.toFixed(0)} ms`,
+    '',
+    'First layer at batch 100 (GFLOP/s as dense 100x784x50 products; zero pixels are skipped):',
+    ...kernels.map((k) => `  ${pad(k.backend, 20)} forward ${k.forwardGflops.toFixed(1).padStart(6)} (${k.forwardMicros.toFixed(0)} us)   weight gradient ${k.weightGradGflops.toFixed(1).padStart(6)} (${k.weightGradMicros.toFixed(0)} us)`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+await main();
