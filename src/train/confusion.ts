@@ -2,7 +2,6 @@ import type { ImageSet } from '../data/dataset.js';
 import { argmaxRow } from '../kernels/reference.js';
 import type { Network } from '../network/network.js';
 import type { Matrix } from '../tensor/matrix.js';
-import { sliceBatch } from './batch.js';
 import { EVAL_CHUNK } from './evaluate.js';
 
 /**
@@ -52,15 +51,19 @@ export function precisions(c: ConfusionMatrix): number[] {
   });
 }
 
-/** The class the net picks for every image of the set (first max wins, as argmax), a chunk at a time. */
+/**
+ * The class the net picks for every image of the set (first max wins, as argmax), a chunk at
+ * a time, with the images fed the kernels' own way (as the trainer does).
+ */
 export function predictClasses(net: Network, set: ImageSet, chunk = EVAL_CHUNK): Uint8Array {
   const predicted = new Uint8Array(set.count);
-  let buffers: { x: Matrix; t: Uint8Array } | null = null;
+  const images = net.kernels.loadImages(set);
+  let x: Matrix | null = null;
   for (let start = 0; start < set.count; start += chunk) {
     const n = Math.min(chunk, set.count - start);
-    if (buffers === null || buffers.x.rows !== n) buffers = { x: net.kernels.alloc(n, set.rows * set.cols), t: new Uint8Array(n) }; // x: (n, 784)
-    sliceBatch(buffers.x, buffers.t, set, start, n);
-    const scores = net.predict(buffers.x);
+    if (x === null || x.rows !== n) x = net.kernels.allocImages(n, set.rows * set.cols); // x: (n, 784)
+    net.kernels.sliceImages(x, images, start);
+    const scores = net.predict(x);
     for (let i = 0; i < n; i++) predicted[start + i] = argmaxRow(scores, i);
   }
   return predicted;

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageSet } from '../../src/data/dataset.js';
+import { createKernels } from '../../src/kernels/index.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { confusionRecord, confusionTable } from '../../src/report/confusion-report.js';
 import { detectStyle } from '../../src/report/style.js';
-import { accuracyOf, confusionMatrix, confusionOf, precisions, recalls } from '../../src/train/confusion.js';
+import { accuracyOf, confusionMatrix, confusionOf, precisions, predictClasses, recalls } from '../../src/train/confusion.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { Rng } from '../../src/train/rng.js';
 
@@ -38,12 +39,13 @@ describe('confusion matrix', () => {
     expect(r).toMatchObject({ type: 'confusion', split: 'test', classes: 3, total: 9, correct: 6, matrix: [[2, 1, 0], [0, 1, 1], [1, 0, 3]] });
   });
 
-  it("agrees with evaluate() over a whole image set, chunk by chunk", () => {
-    const rng = new Rng(6);
-    const count = 2503; // not a multiple of the chunk
-    const images = new Uint8Array(count * 16).map(() => (rng.uniform() < 0.5 ? 0 : rng.int(256)));
-    const labelsSet = new Uint8Array(count).map(() => rng.int(4));
-    const set: ImageSet = { count, rows: 4, cols: 4, images, labels: labelsSet };
+  const rng = new Rng(6);
+  const count = 2503; // not a multiple of the chunk
+  const images = new Uint8Array(count * 16).map(() => (rng.uniform() < 0.5 ? 0 : rng.int(256)));
+  const labelsSet = new Uint8Array(count).map(() => rng.int(4));
+  const set: ImageSet = { count, rows: 4, cols: 4, images, labels: labelsSet };
+
+  it('agrees with evaluate() over a whole image set, chunk by chunk (reference kernels)', () => {
     const net = buildNetwork(referenceKernels('float32'), new Rng(2), { inputSize: 16, hidden: [8], outputSize: 4, activation: 'relu', init: 'he', weightInitStd: 0.01 });
     const m = confusionOf(net, set, 4);
     expect(m.total).toBe(count);
@@ -52,4 +54,17 @@ describe('confusion matrix', () => {
     for (let j = 0; j < 4; j++) rowSum += m.counts[2 * 4 + j];
     expect(rowSum).toBe(labelsSet.filter((l) => l === 2).length);
   });
+
+  for (const backend of ['js', 'auto'] as const) {
+    it(`gives the reference's predictions and evaluate()'s count on the ${backend} backend`, async () => {
+      const kernels = await createKernels({ dtype: 'float32', backend, threads: 2 });
+      const spec = { inputSize: 16, hidden: [8, 6], outputSize: 4, activation: 'sigmoid', init: 'xavier', weightInitStd: 0.01 } as const;
+      const fast = buildNetwork(kernels, new Rng(2), spec);
+      const ref = buildNetwork(referenceKernels('float32'), new Rng(2), spec);
+      const m = confusionOf(fast, set, 4);
+      expect(Array.from(m.counts)).toEqual(Array.from(confusionOf(ref, set, 4).counts));
+      expect(accuracyOf(m)).toBe(evaluate(fast, set));
+      expect(Array.from(predictClasses(fast, set))).toEqual(Array.from(predictClasses(ref, set)));
+    });
+  }
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createKernels } from '../../src/kernels/index.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { matrixFrom } from '../../src/tensor/matrix.js';
@@ -92,6 +94,37 @@ describe('optimizers: each reduces the loss on a small fixed problem', () => {
       const r = run();
       expect(r.after).toBeLessThan(r.before / 2);
       expect(run().after).toBe(r.after);
+    });
+  }
+});
+
+describe('optimizers on the fast backends', () => {
+  // The same 20 full-batch Adam steps on the reference kernels and on the project's backends:
+  // js gives the reference's numbers bit for bit; auto (WebAssembly for float32) stays within
+  // float32 round-off of them.
+  const rng = new Rng(10);
+  const N = 30, D = 12, C = 4;
+  const x32 = matrixFrom('float32', N, D);
+  for (let i = 0; i < x32.data.length; i++) x32.data[i] = rng.uniform();
+  const t = new Uint8Array(N).map((_, i) => i % C);
+  const spec = { inputSize: D, hidden: [10, 8], outputSize: C, activation: 'relu', init: 'he', weightInitStd: 0.01 } as const;
+
+  async function trained(kernelsP: Promise<Kernels> | Kernels, name: OptimizerName) {
+    const kernels = await kernelsP;
+    const net = buildNetwork(kernels, new Rng(3), spec);
+    const x = kernels.alloc(N, D);
+    x.data.set(x32.data);
+    const opt = createOptimizer(kernels, { optimizer: name, lr: name === 'sgd' ? 0.1 : 0.01 });
+    for (let i = 0; i < 20; i++) opt.update(net.params, net.gradient(x, t));
+    return Array.from(net.params.W1.data);
+  }
+
+  for (const name of OPTIMIZER_NAMES) {
+    it(`${name}: js is bit-identical to the reference, auto within float32 round-off`, async () => {
+      const want = await trained(referenceKernels('float32'), name);
+      expect(await trained(createKernels({ dtype: 'float32', backend: 'js' }), name)).toEqual(want);
+      const auto = await trained(createKernels({ dtype: 'float32', backend: 'auto', threads: 1 }), name);
+      auto.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-4));
     });
   }
 });

@@ -1,7 +1,10 @@
 import type { DataOptionValues } from '../../config.js';
 import type { Dataset, ImageSet } from '../../data/dataset.js';
 import { RuntimeFailure } from '../../errors.js';
+import { createKernels } from '../../kernels/index.js';
 import { referenceKernels } from '../../kernels/reference.js';
+import { MultiLayerNet } from '../../network/multi-layer-net.js';
+import type { Params } from '../../network/network.js';
 import { loadModel, type LoadedModel } from '../../model/model-file.js';
 import type { DatasetRecord } from '../../report/records.js';
 import { detectStyle, type Style } from '../../report/style.js';
@@ -42,9 +45,21 @@ export async function withData(
   }
 }
 
-/** A saved model, validated, in reference kernels of its own dtype (before any data is loaded). */
-export function readModel(file: string): Promise<LoadedModel> {
-  return loadModel(file, (dtype) => referenceKernels(dtype));
+/**
+ * A saved model, validated (before any data is loaded), then moved onto the kernels training
+ * uses by default for its dtype, so eval scores it with the same arithmetic as the trainer's
+ * last evaluation did.
+ */
+export async function readModel(file: string): Promise<LoadedModel> {
+  const model = await loadModel(file, (dtype) => referenceKernels(dtype));
+  const kernels = await createKernels({ dtype: model.dtype });
+  const params: Params = {};
+  for (const [name, m] of Object.entries(model.net.params)) {
+    const copy = kernels.alloc(m.rows, m.cols); // same shape, in the backend's memory
+    copy.data.set(m.data);
+    params[name] = copy;
+  }
+  return { ...model, net: new MultiLayerNet(kernels, model.net.spec, { params }) };
 }
 
 /** The model must take this data set's images and name its classes. */

@@ -5,7 +5,6 @@ import { UsageError } from '../../errors.js';
 import { argmaxRow } from '../../kernels/reference.js';
 import { imageArt, predictionRecord, predictionText, type Prediction } from '../../report/predict-report.js';
 import { toJsonLine } from '../../report/records.js';
-import { sliceBatch } from '../../train/batch.js';
 import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { checkModelFits, readModel, splitOf, withData } from './command-run.js';
@@ -50,9 +49,9 @@ Examples:
         }
         const { net } = model;
         const D = set.rows * set.cols;
-        const x = net.kernels.alloc(1, D); // x: (1, 784)
-        const t = new Uint8Array(1);
-        sliceBatch(x, t, set, opts.index, 1);
+        const x = net.kernels.allocImages(1, D); // x: (1, 784)
+        net.kernels.sliceImages(x, net.kernels.loadImages(set), opts.index);
+        const t = set.labels.subarray(opts.index, opts.index + 1);
         net.loss(x, t); // forward through softmax: the probabilities
         const probs = net.lastLayer.probabilities!;
         const p: Prediction = { index: opts.index, split: opts.split, label: t[0], predicted: argmaxRow(probs, 0), probabilities: Array.from(probs.data) };
