@@ -28,6 +28,7 @@ export function toKebab(camel: string): string {
 }
 
 function formatInput(v: unknown): string {
-  if (typeof v === 'string') return /^[\w.+-]+$/.test(v) && v !== '' ? v : JSON.stringify(v);
+  // Plain words, numbers, paths and URLs as typed; anything with spaces or quotes in JSON quotes.
+  if (typeof v === 'string') return /^[\w.+\-:/@%~=?&,]+$/.test(v) ? v : JSON.stringify(v);
   return JSON.stringify(v) ?? String(v);
 }

@@ -53,7 +53,10 @@ export function gradcheckRecord(c: ParamCheck, tolerance: number): object {
   return { type: 'gradcheck', param: c.param, meanAbsDiff: c.meanAbsDiff, maxAbsDiff: c.maxAbsDiff, tolerance, ok: c.ok };
 }
 
-/** JSON has no NaN; an accuracy that was never measured (a run stopped before its first evaluation) is null. */
+/**
+ * One NDJSON line. JSON has no NaN: an accuracy never measured (a run stopped before its first
+ * evaluation) is null; so is an option left unset, so every record of a type has the same keys.
+ */
 export function toJsonLine(record: object): string {
-  return JSON.stringify(record, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
+  return JSON.stringify(record, (_key, v: unknown) => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? null : v));
 }
