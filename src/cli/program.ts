@@ -35,9 +35,18 @@ export function buildProgram(): Command {
   // .command() but not on addCommand(), so apply it to the whole tree.
   for (const cmd of program.commands) cmd.exitOverride();
   // The root help also lists the default command's flags: most people never type `train`.
-  program.addHelpText('after', () => `\nTraining (the default command: nn-train [train] [options]):\n${trainHelpBody(train)}`);
+  program.addHelpText('after', () => `\nTraining (the default command: nn-train [train] [options]):\n${trainHelpBody(train)}${EXAMPLES}`);
   return program;
 }
+
+const EXAMPLES = `
+Examples:
+  $ nn-train --hidden 50 --epochs 17                 # the book's experiment, as a table
+  $ nn-train --iters 10000 --json | jq -c 'select(.type == "epoch")'
+  $ nn-train gradcheck                               # backprop vs numerical gradients
+  $ nn-train demo apple-orange                       # the shopping example's graph
+
+Exit codes: 0 ok, 1 runtime failure (data, a failed check), 2 usage error, 130 Ctrl-C.`;
 
 /** `nn-train train --help` without its usage line and description. */
 function trainHelpBody(train: Command): string {
