@@ -8,15 +8,15 @@ import { DEFAULT_LR, OPTIMIZER_NAMES } from '../../train/optimizers/index.js';
 export function addNetworkOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, a comma list: 50, or 100,100,100 for three layers').default(DEFAULTS.hidden, DEFAULTS.hidden.join(',')))
-    .addOption(new Option('--activation <name>', `after each hidden layer: ${ACTIVATION_NAMES.join(' | ')}`).default(DEFAULTS.activation))
-    .addOption(new Option('--init <name>', 'initial weights: std (--weight-init-std), xavier (sqrt(1/n_in)), he (sqrt(2/n_in))').default(DEFAULTS.init));
+    .addOption(new Option('--activation <name>', `after each hidden layer: ${ACTIVATION_NAMES.join(' | ')}`).default(DEFAULTS.activation, DEFAULTS.activation))
+    .addOption(new Option('--init <name>', 'initial weights: std (--weight-init-std), xavier (sqrt(1/n_in)), he (sqrt(2/n_in))').default(DEFAULTS.init, DEFAULTS.init));
 }
 
 /** --optimizer and its hyperparameters (validated by TrainFields in src/config.ts). */
 export function addOptimizerOptions(cmd: Command): Command {
   const lrs = OPTIMIZER_NAMES.map((o) => `${DEFAULT_LR[o]} ${o}`).join(', ');
   return cmd
-    .addOption(new Option('--optimizer <name>', `${OPTIMIZER_NAMES.join(' | ')} (book 6.1)`).default(DEFAULTS.optimizer))
+    .addOption(new Option('--optimizer <name>', `${OPTIMIZER_NAMES.join(' | ')} (book 6.1)`).default(DEFAULTS.optimizer, DEFAULTS.optimizer))
     .addOption(new Option('--lr <x>', `learning rate (default: ${lrs})`))
     .addOption(new Option('--momentum <x>', 'momentum: decay of the velocity').default(DEFAULTS.momentum))
     .addOption(new Option('--beta1 <x>', 'adam: decay of the mean gradient').default(DEFAULTS.beta1))
