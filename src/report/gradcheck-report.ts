@@ -23,10 +23,11 @@ export function gradcheckTable(checks: ParamCheck[], tolerance: number, style: S
  * computes log(y + 1e-7), but its analytic backward (y - t) / N is the derivative of log(y).
  * The numerical gradient sees the 1e-7; backprop does not. Said out loud, not hidden.
  */
-export const B2_NOTE =
-  'Note: b2 typically shows ~1e-7 where W1, b1 and W2 show ~1e-10: the loss computes log(y + 1e-7) ' +
-  '(the book\'s guard against log 0), and the analytic backward (y - t) / N ignores that 1e-7; the ' +
-  'numerical gradient does not. The book\'s own notebook shows b2 at 1.4e-7 for the same reason.';
+export const B2_NOTE = [
+  'Note: b2 typically shows ~1e-7 where W1, b1 and W2 show 1e-10 to 1e-8: the loss computes',
+  "log(y + 1e-7) (the book's guard against log 0), and the analytic backward (y - t) / N ignores",
+  "that 1e-7; the numerical gradient does not. The book's own notebook shows b2 at 1.4e-7 too.",
+].join('\n');
 
 export function gradcheckVerdict(checks: ParamCheck[], tolerance: number, count: number, style: Style): string {
   const failed = checks.filter((c) => !c.ok).map((c) => c.param);
