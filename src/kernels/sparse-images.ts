@@ -16,10 +16,27 @@ export interface PixelLists {
   readonly vals: FloatArray; // vals: (nonzeros)
 }
 
+/**
+ * The pixels as 32-bit words where the bytes allow it: four zero pixels at a time are skipped
+ * with one test (MNIST's borders are long runs of zeros), which makes building the lists for
+ * 60,000 images several times faster than a byte-by-byte scan.
+ */
+function words(images: Uint8Array): Uint32Array | null {
+  return images.byteOffset % 4 === 0 && images.length % 4 === 0 ? new Uint32Array(images.buffer, images.byteOffset, images.length / 4) : null;
+}
+
 /** Counts the nonzero pixels of a set (to size the lists before filling them). */
 export function countNonzeros(set: ImageSet): number {
   const images = set.images;
+  const w = words(images);
   let nnz = 0;
+  if (w !== null) {
+    for (let q = 0; q < w.length; q++) {
+      const v = w[q];
+      if (v !== 0) nnz += ((v & 0xff) !== 0 ? 1 : 0) + ((v & 0xff00) !== 0 ? 1 : 0) + ((v & 0xff0000) !== 0 ? 1 : 0) + (v >>> 24 !== 0 ? 1 : 0);
+    }
+    return nnz;
+  }
   for (let p = 0; p < images.length; p++) if (images[p] !== 0) nnz++;
   return nnz;
 }
@@ -31,15 +48,31 @@ export function fillPixelLists(set: ImageSet, lists: PixelLists): void {
   const { starts, cols, vals } = lists;
   const images = set.images;
   const scale = new Float64Array(256).map((_, p) => p / 255); // the book's normalize=True
+  const w = D % 4 === 0 ? words(images) : null;
   let e = 0;
   for (let n = 0; n < set.count; n++) {
     starts[n] = e;
-    for (let k = 0, src = n * D; k < D; k++) {
-      const p = images[src + k];
-      if (p !== 0) {
-        cols[e] = k;
-        vals[e] = scale[p];
-        e++;
+    const src = n * D;
+    if (w !== null) {
+      for (let q = src >> 2, end = (src + D) >> 2; q < end; q++) {
+        if (w[q] === 0) continue;
+        for (let k = q << 2, kEnd = k + 4; k < kEnd; k++) {
+          const p = images[k];
+          if (p !== 0) {
+            cols[e] = k - src;
+            vals[e] = scale[p];
+            e++;
+          }
+        }
+      }
+    } else {
+      for (let k = 0; k < D; k++) {
+        const p = images[src + k];
+        if (p !== 0) {
+          cols[e] = k;
+          vals[e] = scale[p];
+          e++;
+        }
       }
     }
   }

@@ -41,11 +41,14 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
   const reporter = new TrainReporter({ json: config.json, quiet: config.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
   const interrupt = watchInterrupt(() => reporter.close());
   try {
+    // Worker threads start up while the data loads.
+    const kernelsReady = trainKernels(config);
+    kernelsReady.catch(() => {}); // (awaited below; this only keeps a failure from going unhandled meanwhile)
     reporter.loading(`Loading ${config.dataset}`);
     const { data, record, seconds } = await loadData(config, (e) => reporter.dataEvent(e));
     reporter.loaded(record, seconds);
 
-    const kernels = await trainKernels(config);
+    const kernels = await kernelsReady;
     const rng = new Rng(config.seed);
     const inputSize = data.train.rows * data.train.cols;
     // With --hidden 50, relu and std init this is bit for bit the book's TwoLayerNet (tested).
