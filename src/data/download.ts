@@ -219,8 +219,10 @@ async function attempt(file: RemoteFile, dir: string, url: string, opts: Downloa
     liveTemps.delete(tmp);
     opts.onEvent?.({ type: 'download-done', file: file.name, bytes: received, md5 });
     return { file: file.name, path: dest, bytes: received, md5, url };
-  } catch (err) {
+  } catch (caught) {
     await removeTemp(tmp);
+    // A file stream aborts with its own AbortError; the signal's reason says why we aborted.
+    const err: unknown = controller.signal.aborted && !(caught instanceof ChecksumError) ? controller.signal.reason : caught;
     if (err instanceof ChecksumError || err instanceof UsageError) throw err;
     if (err instanceof Abandoned && err.why === 'interrupted') {
       throw new NnTrainError(`interrupted while downloading ${file.name}; nothing partial was kept`, 130);
