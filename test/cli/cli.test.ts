@@ -55,8 +55,8 @@ describe.concurrent('usage errors: exit 2 and one line naming the flag', () => {
   it('with --json the error is also an error record on stdout', async () => {
     const r = await run(['--json', '--batch-size', '0']);
     expect(r.code).toBe(2);
-    // The door throws before --json is known to the reporter: stdout stays empty, stderr names the flag.
-    expect(r.stderr).toMatch(/--batch-size/);
+    expect(r.stderr).toBe('nn-train: --batch-size must be a positive integer, got 0\n');
+    expect(ndjson(r.stdout)).toEqual([{ type: 'error', message: '--batch-size must be a positive integer, got 0', exitCode: 2 }]);
     const late = await run(['--json', '--data-dir', '/no/such/folder']);
     expect(late.code).toBe(2);
     expect(ndjson(late.stdout)).toEqual([{ type: 'error', message: '--data-dir: no such folder: /no/such/folder', exitCode: 2 }]);

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { DEFAULTS, GradcheckConfig, type GradcheckConfigValues } from '../../config.js';
 import type { Dataset } from '../../data/dataset.js';
 import { UsageError } from '../../errors.js';
+import { setJsonErrors } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { addNetworkOptions } from './network-options.js';
 import { addDataOptions, addOutputOptions } from './shared-options.js';
@@ -27,6 +28,7 @@ Examples:
   $ nn-train gradcheck --count 10 --json | jq -c 'select(.type == "gradcheck")'`,
     )
     .action(async (raw: Record<string, unknown>) => {
+      setJsonErrors(raw.json === true); // a bad flag under --json is an error record too
       const opts = parseOptions(GradcheckConfig, raw);
       const { runGradcheckCommand } = await import('./gradcheck-run.js');
       await runGradcheckCommand(opts);

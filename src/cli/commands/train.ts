@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { DEFAULTS, TrainConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { BACKENDS } from '../../kernels/backends.js';
+import { setJsonErrors } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { nearest } from '../suggest.js';
 import { addNetworkOptions, addOptimizerOptions } from './network-options.js';
@@ -46,6 +47,7 @@ Examples:
     .allowExcessArguments(true)
     .action(async (raw: Record<string, unknown>, self: Command) => {
       if (self.args.length > 0) unknownCommand(self.args[0], self.parent);
+      setJsonErrors(raw.json === true); // a bad flag under --json is an error record too
       const config = parseOptions(TrainConfig, raw);
       const { runTrain } = await import('./train-run.js');
       await runTrain(config);
