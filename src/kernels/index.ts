@@ -5,7 +5,7 @@ import type { DType } from '../tensor/matrix.js';
 import { jsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 import { referenceKernels } from './reference.js';
-import { createEvalPool } from './threads/eval-pool.js';
+import { createWorkerPool } from './threads/pool.js';
 import { wasmAvailable, wasmKernels, wasmMemory } from './wasm.js';
 
 export { BACKENDS, type Backend } from './backends.js';
@@ -45,7 +45,7 @@ export async function createKernels(options: KernelOptions = {}): Promise<Kernel
         return jsKernels(dtype);
       }
       const { memory, heap } = wasmMemory();
-      const pool = threads > 1 ? await createEvalPool(memory, heap, threads - 1) : undefined;
+      const pool = threads > 1 ? await createWorkerPool(memory, heap, threads - 1) : undefined;
       return wasmKernels({ memory, heap, pool });
     }
     default:

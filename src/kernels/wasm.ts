@@ -4,6 +4,7 @@ import { assertShape, type Matrix } from '../tensor/matrix.js';
 import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange, type EvalScratch } from './images.js';
 import { jsKernels } from './js.js';
 import type { ForwardOp, ImageSource, Kernels } from './kernels.js';
+import { JOB_FORWARD, JOB_WEIGHT_GRAD, type WorkerPool } from './threads/pool.js';
 import { checkGatherIndices, countNonzeros, fillPixelLists, ImageRows, type PixelLists } from './sparse-images.js';
 
 /**
@@ -23,7 +24,7 @@ const PAD = 64; // after every block: a 16-float SIMD block may read past a row'
 
 export interface WasmExports {
   sparseMatmul(out: number, rows: number, r0: number, r1: number, cols: number, vals: number, W: number, H: number): void;
-  sparseMatmulTransA(dW: number, D: number, N: number, rows: number, cols: number, vals: number, dout: number, H: number): void;
+  sparseMatmulTransA(dW: number, D: number, N: number, rows: number, cols: number, vals: number, dout: number, H: number, k0: number, k1: number): void;
   matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
   matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
   matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number): void;
@@ -216,16 +217,10 @@ export function sourceFromDescriptor(memory: WebAssembly.Memory, d: ImageSourceD
   };
 }
 
-/** Other threads running `ops` over ranges of images: start them, then wait for their counts. */
-export interface EvalPool {
-  readonly threads: number; // besides the calling one
-  start(ops: readonly ForwardOp[], source: WasmImageSource, ranges: readonly [number, number][]): () => number[];
-}
-
 export interface WasmKernelsOptions {
   memory?: WebAssembly.Memory; // share another thread's memory (workers)
   heap?: Heap;
-  pool?: EvalPool; // worker threads sharing `memory`, for evaluation
+  pool?: WorkerPool; // worker threads sharing `memory`, for evaluation and the first layer's step
 }
 
 export interface WasmKernels extends Kernels {
@@ -250,7 +245,13 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const sources = new WeakMap<ImageSet, WasmImageSource>();
   const scratch: EvalScratch = new Map();
   const pool = options.pool ?? null;
-  const threads = 1 + (pool?.threads ?? 0);
+  const threads = 1 + (pool?.workers ?? 0);
+  // The first layer's step is split over the threads when this many image rows or more.
+  const SPLIT_ROWS = 32;
+  let evaluating = false; // the workers are busy with their own ranges: don't split
+  const split = (N: number) => pool !== null && !evaluating && N >= SPLIT_ROWS;
+  /** Part p of [0, n) among the threads: a fixed split. */
+  const part = (n: number, p: number) => Math.floor((p * n) / threads);
 
   const inWasm = (m: Matrix): boolean => heap.owns(m.data);
   const ptr = (m: Matrix): number => m.data.byteOffset;
@@ -275,7 +276,16 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       if (!inWasm(out) || !inWasm(b)) return js.matmul(out, a, b);
       if (sparse(a)) {
         const { cols, vals } = a.source!.lists;
-        w.sparseMatmul(ptr(out), a.table.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
+        const args = [ptr(out), a.table.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H];
+        if (!split(N)) return w.sparseMatmul(ptr(out), a.table.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
+        // Rows [part(p), part(p + 1)) on thread p; this thread takes part 0.
+        for (let p = 1; p < threads; p++) {
+          args[2] = part(N, p);
+          args[3] = part(N, p + 1);
+          pool!.post(p - 1, JOB_FORWARD, args);
+        }
+        w.sparseMatmul(ptr(out), a.table.byteOffset, 0, part(N, 1), cols.byteOffset, vals.byteOffset, ptr(b), H);
+        for (let p = 1; p < threads; p++) pool!.wait(p - 1);
       } else if (inWasm(a)) {
         w.matmul(ptr(out), ptr(a), ptr(b), 0, N, D, H);
       } else {
@@ -297,7 +307,16 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       if (!inWasm(dW) || !inWasm(dout)) return js.matmulTransA(dW, x, dout);
       if (sparse(x)) {
         const { cols, vals } = x.source!.lists;
-        w.sparseMatmulTransA(ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+        const args = [ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H, 0, D];
+        if (!split(N)) return w.sparseMatmulTransA(ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H, 0, D);
+        // Pixel rows of dW [part(p), part(p + 1)) on thread p.
+        for (let p = 1; p < threads; p++) {
+          args[8] = part(D, p);
+          args[9] = part(D, p + 1);
+          pool!.post(p - 1, JOB_WEIGHT_GRAD, args);
+        }
+        w.sparseMatmulTransA(ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H, 0, part(D, 1));
+        for (let p = 1; p < threads; p++) pool!.wait(p - 1);
       } else if (inWasm(x)) {
         w.matmulTransA(ptr(dW), ptr(x), ptr(dout), N, D, H);
       } else {
@@ -387,9 +406,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const bound = (p: number) => Math.floor((p * count) / T);
       const ranges: [number, number][] = [];
       for (let p = 1; p < T; p++) ranges.push([bound(p), bound(p + 1)]);
-      const wait = pool.start(ops, source, ranges);
-      const mine = countCorrectRange(this, ops, source, 0, bound(1), scratch);
-      return wait().reduce((s, c) => s + c, mine);
+      const wait = pool.startEval(ops, source, ranges);
+      evaluating = true;
+      try {
+        const mine = countCorrectRange(this, ops, source, 0, bound(1), scratch);
+        return wait().reduce((s, c) => s + c, mine);
+      } finally {
+        evaluating = false;
+      }
     },
   };
   return kernels;

@@ -150,14 +150,21 @@ export function sparseMatmul(out: usize, rows: usize, r0: i32, r1: i32, cols: us
 }
 
 /**
- * dW (D,H) = X^T (D,N) · dout (N,H), X given as sparse rows [0, N). Each dW entry sums over
- * the batch rows in order, as the reference does; rows of dW no pixel touches stay zero.
+ * dW (D,H) = X^T (D,N) · dout (N,H), X given as sparse rows [0, N), for the rows of dW in
+ * [k0, k1) (threads split dW by pixel). Each dW entry sums over the batch rows in order, as
+ * the reference does; rows of dW no pixel touches stay zero.
  */
-export function sparseMatmulTransA(dW: usize, D: i32, N: i32, rows: usize, cols: usize, vals: usize, dout: usize, H: i32): void {
-  memory.fill(dW, 0, <usize>(D * H) << 2);
+export function sparseMatmulTransA(dW: usize, D: i32, N: i32, rows: usize, cols: usize, vals: usize, dout: usize, H: i32, k0: i32, k1: i32): void {
+  memory.fill(dW + (<usize>(k0 * H) << 2), 0, <usize>((k1 - k0) * H) << 2);
+  const whole = k0 === 0 && k1 === D;
   for (let i = 0; i < N; i++) {
-    const start = load<i32>(rows + (<usize>i << 3));
-    const end = load<i32>(rows + (<usize>i << 3), 4);
+    let start = load<i32>(rows + (<usize>i << 3));
+    let end = load<i32>(rows + (<usize>i << 3), 4);
+    if (!whole) {
+      // An image's entries are in pixel order: narrow them to [k0, k1).
+      while (start < end && <i32>load<u16>(cols + (<usize>start << 1)) < k0) start++;
+      while (end > start && <i32>load<u16>(cols + (<usize>(end - 1) << 1)) >= k1) end--;
+    }
     const d = dout + (<usize>(i * H) << 2);
     for (let j0 = 0; j0 < H; ) {
       const j = <usize>j0 << 2;

@@ -1,0 +1,141 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Matrix } from '../../tensor/matrix.js';
+import type { ForwardOp } from '../kernels.js';
+import { describeSource, type Heap, type ImageSourceDescriptor, type WasmImageSource } from '../wasm.js';
+
+/**
+ * Worker threads that run the same WebAssembly kernels on the same shared memory: parameters,
+ * batches and pixel lists are read in place, so a job is a few addresses. Jobs are posted
+ * through a small control block with Atomics, and the caller blocks until they are done, so
+ * every kernel call stays synchronous. Two kinds of work go to the workers:
+ * - a share of a training step's first layer (rows of the forward product, pixel rows of the
+ *   weight gradient): a few microseconds of hand-off, so a waiting worker spins briefly
+ *   before it sleeps;
+ * - a range of images to evaluate (its description arrives by message).
+ * Each output element is computed by one thread in the order one thread would, so the numbers
+ * are the same with any number of threads.
+ */
+
+/** Where the build puts the worker; the same path from src/ and dist/. */
+const WORKER_URL = new URL('../../../dist/kernels/threads/worker.js', import.meta.url);
+const ARENA_BYTES = 32 << 20; // each worker's scratch: its evaluation chunk's activations
+export const ERROR_BYTES = 1024;
+
+// A worker's control block, int32 slots.
+export const SEQ = 0; // bumped by the caller to post a job
+export const DONE = 1; // set to the job's SEQ by the worker when it is finished
+export const KIND = 2;
+export const STATUS = 3; // 0 ok, 1 failed (message in the error text)
+export const RESULT = 4;
+export const ARGS = 5; // 10 arguments
+export const CONTROL_WORDS = 16;
+
+export const JOB_FORWARD = 1; // sparseMatmul over rows [r0, r1)
+export const JOB_WEIGHT_GRAD = 2; // sparseMatmulTransA over pixel rows [k0, k1)
+export const JOB_EVAL = 3; // countCorrectRange, described by the message
+
+/** Spin iterations before sleeping: covers the gap between two halves of a step. */
+export const SPIN = 20000;
+
+export type OpDescriptor =
+  | { kind: 'affine'; W: number; b: number; rows: number; cols: number }
+  | { kind: 'relu' }
+  | { kind: 'sigmoid' };
+
+export interface EvalJob {
+  ops: OpDescriptor[];
+  source: ImageSourceDescriptor;
+  start: number;
+  end: number;
+}
+
+export interface WorkerInit {
+  memory: WebAssembly.Memory;
+  arenaBase: number;
+  arenaBytes: number;
+  control: number; // byte offset of this worker's control block
+  errorText: number; // byte offset of its ERROR_BYTES for a failure message
+  port: MessagePort; // evaluation jobs
+}
+
+export interface WorkerPool {
+  readonly workers: number;
+  /** Posts a job of `kind` to worker w; `wait(w)` returns its result. */
+  post(w: number, kind: number, args: readonly number[]): void;
+  /** Starts evaluation ranges, one per worker, and returns the wait for their counts. */
+  startEval(ops: readonly ForwardOp[], source: WasmImageSource, ranges: readonly [number, number][]): () => number[];
+  wait(w: number): number;
+}
+
+/** Starts `workers` threads and resolves once every one has its kernels ready. */
+export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, workers: number): Promise<WorkerPool> {
+  const controls: Int32Array[] = [];
+  const errors: number[] = [];
+  const ports: MessagePort[] = [];
+  const seqs: number[] = [];
+  const threads = await Promise.all(
+    Array.from({ length: workers }, () => {
+      const control = heap.int32(CONTROL_WORDS); // control: (16), kept alive by the pool
+      const errorText = heap.allocBytes(ERROR_BYTES);
+      const arenaBase = heap.allocBytes(ARENA_BYTES);
+      const { port1, port2 } = new MessageChannel();
+      controls.push(control);
+      errors.push(errorText);
+      ports.push(port1);
+      seqs.push(0);
+      const init: WorkerInit = { memory, arenaBase, arenaBytes: ARENA_BYTES, control: control.byteOffset, errorText, port: port2 };
+      const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
+      return new Promise<Worker>((resolve, reject) => {
+        worker.once('message', (m) => (m === 'ready' ? resolve(worker) : reject(new Error(String(m)))));
+        worker.once('error', reject);
+      }).then((ready) => {
+        ready.unref(); // a waiting pool never keeps the process alive
+        return ready;
+      });
+    }),
+  );
+  void threads;
+
+  const pool: WorkerPool = {
+    workers,
+    post(w, kind, args) {
+      const c = controls[w];
+      c[KIND] = kind;
+      for (let a = 0; a < args.length; a++) c[ARGS + a] = args[a];
+      seqs[w]++;
+      Atomics.store(c, SEQ, seqs[w]);
+      Atomics.notify(c, SEQ);
+    },
+    wait(w) {
+      const c = controls[w];
+      const seq = seqs[w];
+      let spins = 0;
+      while (Atomics.load(c, DONE) !== seq) {
+        if (++spins > SPIN) Atomics.wait(c, DONE, Atomics.load(c, DONE), 1);
+      }
+      if (c[STATUS] !== 0) {
+        const bytes = new Uint8Array(memory.buffer, errors[w], ERROR_BYTES).slice();
+        const end = bytes.indexOf(0);
+        throw new Error(`worker thread ${w + 1} failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? ERROR_BYTES : end))}`);
+      }
+      return c[RESULT];
+    },
+    startEval(ops, source, ranges) {
+      if (ranges.length > workers) throw new RangeError(`${ranges.length} ranges for ${workers} workers`);
+      const opList: OpDescriptor[] = ops.map((op) => {
+        if (op.kind !== 'affine') return { kind: op.kind };
+        return { kind: 'affine', W: ptrOf(op.W), b: ptrOf(op.b), rows: op.W.rows, cols: op.W.cols };
+      });
+      const sourceDesc = describeSource(source);
+      ranges.forEach(([start, end], w) => {
+        const job: EvalJob = { ops: opList, source: sourceDesc, start, end };
+        ports[w].postMessage(job); // delivered before the job is posted below
+        pool.post(w, JOB_EVAL, []);
+      });
+      return () => ranges.map((_, w) => pool.wait(w));
+    },
+  };
+  return pool;
+}
+
+const ptrOf = (m: Matrix) => m.data.byteOffset;

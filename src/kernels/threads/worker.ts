@@ -1,0 +1,79 @@
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { Matrix } from '../../tensor/matrix.js';
+import { countCorrectRange, type EvalScratch } from '../images.js';
+import type { ForwardOp } from '../kernels.js';
+import { Heap, sourceFromDescriptor, wasmKernels, type WasmImageSource } from '../wasm.js';
+import { ARGS, CONTROL_WORDS, DONE, ERROR_BYTES, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, SPIN, STATUS, type EvalJob, type WorkerInit } from './pool.js';
+
+// One worker thread of the pool (./pool.ts): waits on its control block, runs each job with
+// the same kernels over the main thread's memory, and marks it done.
+
+const init = workerData as WorkerInit;
+const memory = init.memory;
+const heap = new Heap(memory, init.arenaBase, init.arenaBytes, false);
+const kernels = wasmKernels({ memory, heap });
+const w = kernels.exports;
+const control = new Int32Array(memory.buffer, init.control, CONTROL_WORDS);
+// Sources by their layout: views over the shared memory, so a matching one is always current.
+const sources = new Map<string, WasmImageSource>();
+const scratch: EvalScratch = new Map();
+
+const view = (ptr: number, rows: number, cols: number): Matrix => ({
+  rows,
+  cols,
+  data: heap.adopt(new Float32Array(memory.buffer, ptr, rows * cols)),
+});
+
+function evaluate(job: EvalJob): number {
+  const key = JSON.stringify(job.source);
+  let source = sources.get(key);
+  if (source === undefined) sources.set(key, (source = sourceFromDescriptor(memory, job.source)));
+  const ops: ForwardOp[] = job.ops.map((op) =>
+    op.kind === 'affine' ? { kind: 'affine', W: view(op.W, op.rows, op.cols), b: view(op.b, 1, op.cols) } : op,
+  );
+  return countCorrectRange(kernels, ops, source, job.start, job.end, scratch);
+}
+
+function run(kind: number): number {
+  const a = (i: number) => control[ARGS + i];
+  if (kind === JOB_FORWARD) {
+    w.sparseMatmul(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
+    return 0;
+  }
+  if (kind === JOB_WEIGHT_GRAD) {
+    w.sparseMatmulTransA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9));
+    return 0;
+  }
+  if (kind === JOB_EVAL) {
+    const message = receiveMessageOnPort(init.port);
+    if (message === undefined) throw new Error('evaluation job without its description');
+    return evaluate(message.message as EvalJob);
+  }
+  throw new Error(`unknown job kind ${kind}`);
+}
+
+parentPort!.postMessage('ready');
+let seen = 0;
+for (;;) {
+  let spins = 0;
+  while (Atomics.load(control, SEQ) === seen) {
+    if (++spins > SPIN) Atomics.wait(control, SEQ, seen);
+  }
+  seen = Atomics.load(control, SEQ);
+  // The main thread may have grown the memory since the last job; growing by zero pages
+  // makes this thread's instance see the new size.
+  memory.grow(0);
+  try {
+    control[RESULT] = run(control[KIND]);
+    control[STATUS] = 0;
+  } catch (err) {
+    // The main thread is blocked waiting: leave the message where it can read it.
+    const text = new TextEncoder().encode(err instanceof Error ? String(err.stack) : String(err)).subarray(0, ERROR_BYTES - 1);
+    const out = new Uint8Array(memory.buffer, init.errorText, ERROR_BYTES);
+    out.set(text);
+    out[text.length] = 0;
+    control[STATUS] = 1;
+  }
+  Atomics.store(control, DONE, seen);
+  Atomics.notify(control, DONE);
+}
