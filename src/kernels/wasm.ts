@@ -24,7 +24,7 @@ const PAD = 64; // after every block: a 16-float SIMD block may read past a row'
 
 export interface WasmExports {
   sparseMatmul(out: number, rows: number, r0: number, r1: number, cols: number, vals: number, W: number, H: number): void;
-  sparseMatmulTransA(dW: number, D: number, N: number, rows: number, cols: number, vals: number, dout: number, H: number, k0: number, k1: number): void;
+  sparseMatmulTransA(dW: number, D: number, r0: number, r1: number, rows: number, cols: number, vals: number, dout: number, H: number): void;
   matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
   matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
   matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number): void;
@@ -250,6 +250,12 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const SPLIT_ROWS = 32;
   let evaluating = false; // the workers are busy with their own ranges: don't split
   const split = (N: number) => pool !== null && !evaluating && N >= SPLIT_ROWS;
+  const partials = new Map<number, Matrix>(); // the weight gradient's second half, by size
+  const partialOf = (D: number, H: number): Matrix => {
+    let m = partials.get(D * H);
+    if (m === undefined) partials.set(D * H, (m = kernels.alloc(D, H))); // (D, H)
+    return m;
+  };
   /** Part p of [0, n) among the threads: a fixed split. */
   const part = (n: number, p: number) => Math.floor((p * n) / threads);
 
@@ -307,16 +313,17 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       if (!inWasm(dW) || !inWasm(dout)) return js.matmulTransA(dW, x, dout);
       if (sparse(x)) {
         const { cols, vals } = x.source!.lists;
-        const args = [ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H, 0, D];
-        if (!split(N)) return w.sparseMatmulTransA(ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H, 0, D);
-        // Pixel rows of dW [part(p), part(p + 1)) on thread p.
-        for (let p = 1; p < threads; p++) {
-          args[8] = part(D, p);
-          args[9] = part(D, p + 1);
-          pool!.post(p - 1, JOB_WEIGHT_GRAD, args);
-        }
-        w.sparseMatmulTransA(ptr(dW), D, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H, 0, part(D, 1));
-        for (let p = 1; p < threads; p++) pool!.wait(p - 1);
+        const table = x.table.byteOffset;
+        if (N < SPLIT_ROWS) return w.sparseMatmulTransA(ptr(dW), D, 0, N, table, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+        // Two fixed halves of the batch, whatever the thread count (so the numbers never depend
+        // on it): rows [0, N/2) into dW, rows [N/2, N) into a second buffer, then dW += it.
+        const half = N >> 1;
+        const second = partialOf(D, H);
+        if (split(N)) pool!.post(0, JOB_WEIGHT_GRAD, [ptr(second), D, half, N, table, cols.byteOffset, vals.byteOffset, ptr(dout), H]);
+        else w.sparseMatmulTransA(ptr(second), D, half, N, table, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+        w.sparseMatmulTransA(ptr(dW), D, 0, half, table, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+        if (split(N)) pool!.wait(0);
+        w.axpy(ptr(dW), 1, ptr(second), D * H); // y + 1 * x: exactly y + x
       } else if (inWasm(x)) {
         w.matmulTransA(ptr(dW), ptr(x), ptr(dout), N, D, H);
       } else {

@@ -150,21 +150,16 @@ export function sparseMatmul(out: usize, rows: usize, r0: i32, r1: i32, cols: us
 }
 
 /**
- * dW (D,H) = X^T (D,N) · dout (N,H), X given as sparse rows [0, N), for the rows of dW in
- * [k0, k1) (threads split dW by pixel). Each dW entry sums over the batch rows in order, as
- * the reference does; rows of dW no pixel touches stay zero.
+ * dW (D,H) = X[r0..r1)^T · dout[r0..r1): the weight gradient of batch rows [r0, r1), X given
+ * as sparse rows. Each dW entry sums over those rows in order; rows of dW no pixel touches
+ * stay zero. (Threads each take a fixed range of rows into their own dW, then the partial
+ * sums are added in a fixed order.)
  */
-export function sparseMatmulTransA(dW: usize, D: i32, N: i32, rows: usize, cols: usize, vals: usize, dout: usize, H: i32, k0: i32, k1: i32): void {
-  memory.fill(dW + (<usize>(k0 * H) << 2), 0, <usize>((k1 - k0) * H) << 2);
-  const whole = k0 === 0 && k1 === D;
-  for (let i = 0; i < N; i++) {
-    let start = load<i32>(rows + (<usize>i << 3));
-    let end = load<i32>(rows + (<usize>i << 3), 4);
-    if (!whole) {
-      // An image's entries are in pixel order: narrow them to [k0, k1).
-      while (start < end && <i32>load<u16>(cols + (<usize>start << 1)) < k0) start++;
-      while (end > start && <i32>load<u16>(cols + (<usize>(end - 1) << 1)) >= k1) end--;
-    }
+export function sparseMatmulTransA(dW: usize, D: i32, r0: i32, r1: i32, rows: usize, cols: usize, vals: usize, dout: usize, H: i32): void {
+  memory.fill(dW, 0, <usize>(D * H) << 2);
+  for (let i = r0; i < r1; i++) {
+    const start = load<i32>(rows + (<usize>i << 3));
+    const end = load<i32>(rows + (<usize>i << 3), 4);
     const d = dout + (<usize>(i * H) << 2);
     for (let j0 = 0; j0 < H; ) {
       const j = <usize>j0 << 2;
