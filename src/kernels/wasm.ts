@@ -5,7 +5,7 @@ import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange, 
 import { jsKernels } from './js.js';
 import type { ForwardOp, ImageSource, Kernels } from './kernels.js';
 import { JOB_FORWARD, JOB_WEIGHT_GRAD, type WorkerPool } from './threads/pool.js';
-import { checkGatherIndices, countNonzeros, fillPixelLists, ImageRows, type PixelLists } from './sparse-images.js';
+import { checkGatherIndices, countNonzeros, ImageRows, type PixelLists } from './sparse-images.js';
 
 /**
  * The float32 WebAssembly SIMD backend: kernels compiled from ./assembly/index.ts by
@@ -33,6 +33,7 @@ export interface WasmExports {
   axpy(y: number, alpha: number, x: number, n: number): void;
   reluForward(out: number, x: number, n: number): void;
   reluBackward(dx: number, dout: number, x: number, n: number): void;
+  buildPixelLists(images: number, count: number, D: number, starts: number, cols: number, vals: number, e: number, scale: number): number;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -107,6 +108,14 @@ export class Heap {
   }
 
   private readonly views = new WeakSet<object>();
+
+  /** Returns a block from allocBytes for reuse. */
+  release(ptr: number, bytes: number): void {
+    const size = ((bytes + 15) & ~15) + PAD;
+    let list = this.free.get(size);
+    if (list === undefined) this.free.set(size, (list = []));
+    list.push(ptr);
+  }
 
   /** Frees the block under `view` once `view` is unreachable. */
   track(view: object, ptr: number, bytes: number): void {
@@ -263,6 +272,25 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const ptr = (m: Matrix): number => m.data.byteOffset;
   const sparse = (x: Matrix): x is WasmImageRows => x instanceof WasmImageRows && x.source !== null;
 
+  /** Fills pixel lists in the module: the images pass through a small buffer, 1,024 at a time. */
+  function buildLists(set: ImageSet, lists: WasmImageSource['lists']): void {
+    const D = set.rows * set.cols;
+    if (D > 65536) throw new RangeError(`images of ${D} pixels are too large for 16-bit column indices`);
+    const CHUNK = 1024;
+    const buffer = heap.allocBytes(CHUNK * D); // buffer: (1024, D) uint8, reused for every chunk
+    const scalePtr = heap.allocBytes(256 * 4);
+    new Float32Array(memory.buffer, scalePtr, 256).set(Array.from({ length: 256 }, (_, p) => p / 255)); // the book's normalize=True
+    let e = 0;
+    for (let n = 0; n < set.count; n += CHUNK) {
+      const m = Math.min(CHUNK, set.count - n);
+      new Uint8Array(memory.buffer, buffer, m * D).set(set.images.subarray(n * D, (n + m) * D));
+      e = w.buildPixelLists(buffer, m, D, lists.starts.byteOffset + 4 * n, lists.cols.byteOffset, lists.vals.byteOffset, e, scalePtr);
+    }
+    lists.starts[set.count] = e;
+    heap.release(buffer, CHUNK * D);
+    heap.release(scalePtr, 256 * 4);
+  }
+
   const kernels: WasmKernels = {
     ...js,
     name: 'wasm-simd-float32',
@@ -372,7 +400,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         const colsPtr = heap.allocBytes(nnz * 2); // (allocate before reading memory.buffer: it may grow)
         const cols = new Uint16Array(memory.buffer, colsPtr, nnz); // cols: (nnz)
         const lists = { starts, cols, vals: heap.float32(nnz) }; // vals: (nnz)
-        fillPixelLists(set, lists);
+        buildLists(set, lists);
         const labelsPtr = heap.allocBytes(set.count);
         const labels = new Uint8Array(memory.buffer, labelsPtr, set.count); // labels: (count)
         labels.set(set.labels);

@@ -305,3 +305,32 @@ export function reluBackward(dx: usize, dout: usize, x: usize, n: i32): void {
     store<f32>(dx + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) > 0 ? load<f32>(dout + (<usize>i << 2)) : 0);
   }
 }
+
+// ---- pixel lists ----------------------------------------------------------------------
+
+/**
+ * Appends the nonzero pixels of `count` uint8 images (D pixels each, at `images`) to the
+ * lists: starts[n] = entry index of image n's first pixel, cols = pixel index, vals =
+ * scale[pixel] (the pixel / 255 of a dense batch). Zeros are skipped 8 at a time.
+ * Returns the entry index after the last one written.
+ */
+export function buildPixelLists(images: usize, count: i32, D: i32, starts: usize, cols: usize, vals: usize, e: i32, scale: usize): i32 {
+  const D8 = D & ~7;
+  for (let n = 0; n < count; n++) {
+    store<i32>(starts + (<usize>n << 2), e);
+    const img = images + <usize>(n * D);
+    for (let k = 0; k < D; k += 8) {
+      if (k < D8 && load<u64>(img + <usize>k) === 0) continue;
+      const kEnd = min(k + 8, D);
+      for (let q = k; q < kEnd; q++) {
+        const p = <i32>load<u8>(img + <usize>q);
+        if (p !== 0) {
+          store<u16>(cols + (<usize>e << 1), <u16>q);
+          store<f32>(vals + (<usize>e << 2), load<f32>(scale + (<usize>p << 2)));
+          e++;
+        }
+      }
+    }
+  }
+  return e;
+}

@@ -34,8 +34,24 @@ export const JOB_FORWARD = 1; // sparseMatmul over rows [r0, r1)
 export const JOB_WEIGHT_GRAD = 2; // sparseMatmulTransA over batch rows [r0, r1), into its own buffer
 export const JOB_EVAL = 3; // countCorrectRange, described by the message
 
-/** Spin iterations before sleeping: covers the gap between two halves of a step. */
-export const SPIN = 20000;
+/**
+ * How long a waiting thread spins before it sleeps, in milliseconds: longer than the gap
+ * between two jobs of a training step (waking a sleeping thread costs tens of microseconds,
+ * as much as the job), short enough that an idle pool soon stops using its core.
+ */
+export const SPIN_MS = 0.5;
+
+/** Waits until control[index] !== value: spinning for SPIN_MS, then sleeping. */
+export function waitWhile(control: Int32Array, index: number, value: number): void {
+  if (Atomics.load(control, index) !== value) return;
+  const until = performance.now() + SPIN_MS;
+  for (let n = 1; Atomics.load(control, index) === value; n++) {
+    if ((n & 1023) === 0 && performance.now() > until) {
+      while (Atomics.load(control, index) === value) Atomics.wait(control, index, value, 100);
+      return;
+    }
+  }
+}
 
 export type OpDescriptor =
   | { kind: 'affine'; W: number; b: number; rows: number; cols: number }
@@ -109,10 +125,7 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
     wait(w) {
       const c = controls[w];
       const seq = seqs[w];
-      let spins = 0;
-      while (Atomics.load(c, DONE) !== seq) {
-        if (++spins > SPIN) Atomics.wait(c, DONE, Atomics.load(c, DONE), 1);
-      }
+      waitWhile(c, DONE, seq - 1);
       if (c[STATUS] !== 0) {
         const bytes = new Uint8Array(memory.buffer, errors[w], ERROR_BYTES).slice();
         const end = bytes.indexOf(0);

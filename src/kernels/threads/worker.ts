@@ -3,7 +3,7 @@ import type { Matrix } from '../../tensor/matrix.js';
 import { countCorrectRange, type EvalScratch } from '../images.js';
 import type { ForwardOp } from '../kernels.js';
 import { Heap, sourceFromDescriptor, wasmKernels, type WasmImageSource } from '../wasm.js';
-import { ARGS, CONTROL_WORDS, DONE, ERROR_BYTES, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, SPIN, STATUS, type EvalJob, type WorkerInit } from './pool.js';
+import { ARGS, CONTROL_WORDS, DONE, ERROR_BYTES, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
 
 // One worker thread of the pool (./pool.ts): waits on its control block, runs each job with
 // the same kernels over the main thread's memory, and marks it done.
@@ -55,10 +55,7 @@ function run(kind: number): number {
 parentPort!.postMessage('ready');
 let seen = 0;
 for (;;) {
-  let spins = 0;
-  while (Atomics.load(control, SEQ) === seen) {
-    if (++spins > SPIN) Atomics.wait(control, SEQ, seen);
-  }
+  waitWhile(control, SEQ, seen);
   seen = Atomics.load(control, SEQ);
   // The main thread may have grown the memory since the last job; growing by zero pages
   // makes this thread's instance see the new size.
