@@ -1,7 +1,9 @@
 // The library's public surface: the engine, with no side effects on import.
 export * from './tensor/matrix.js';
-export type { Kernels } from './kernels/kernels.js';
+export type { Kernels, ImageSource, ForwardOp } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
+export { createKernels, defaultThreads, BACKENDS, type Backend, type KernelOptions } from './kernels/index.js';
+export { jsKernels } from './kernels/js.js';
 export type { Layer } from './layers/layer.js';
 export { MulLayer } from './layers/mul-layer.js';
 export { AddLayer } from './layers/add-layer.js';
