@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeMnist, MNIST_DIR, REPO_ROOT } from '../helpers/mnist.js';
 import { ANSI, BIN, cliEnv, collect, ndjson, run, start } from './run-cli.js';
 
-// The real CLI as a child process (`npx tsc -p .` first). Most runs use the bundled
+// The real CLI as a child process (test/global-setup.ts builds dist/ first). Most runs use the bundled
 // mnist-10k (8,000 + 2,000 real MNIST digits, offline) to stay short; the real 60,000 + 10,000
 // set is used where the issue asks for it.
 
@@ -256,6 +256,6 @@ describeMnist('real MNIST (../shared/data/mnist)', () => {
   });
 });
 
-it('the built CLI exists (run `npx tsc -p .` before these tests)', () => {
+it('the built CLI exists (test/global-setup.ts builds it)', () => {
   expect(existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))).toBe(true);
 });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/mnist.js';
 
-/** The built CLI, run as users run it (`npx tsc -p .` first; the vitest setup does not build). */
+/** The built CLI, run as users run it (test/global-setup.ts builds dist/ before the tests start). */
 export const BIN = path.join(REPO_ROOT, 'bin/nn-train.js');
 
 export interface Run {

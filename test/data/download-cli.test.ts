@@ -32,9 +32,9 @@ function scratch(): string {
 }
 
 beforeAll(() => {
-  // Like the other CLI tests, these run the built program: `npx tsc -p .` before `vitest run`.
-  // (Building here would rewrite dist/ under the feet of CLI tests running in parallel.)
-  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `npx tsc -p .` first');
+  // Like the other CLI tests, these run the built program, which test/global-setup.ts builds
+  // once before any test starts (building here would rewrite dist/ under other tests' feet).
+  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: the vitest global setup should have built it');
 });
 
 afterAll(() => {
