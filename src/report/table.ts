@@ -2,8 +2,9 @@ import Table from 'cli-table3';
 import type { Style } from './style.js';
 
 /**
- * A bordered table as a string. cli-table3 colours its borders and header even in a pipe,
- * so with colour off we hand it empty styles.
+ * A bordered table as a string, compact (no rule between rows, like the epoch table).
+ * cli-table3 colours its borders and header even in a pipe, so with colour off we hand it
+ * empty styles.
  */
 export function renderTable(
   head: string[],
@@ -13,7 +14,7 @@ export function renderTable(
 ): string {
   const table = new Table({
     head: head.map((h) => style.chalk.bold(h)),
-    style: style.color ? { head: ['cyan'], border: ['gray'] } : { head: [], border: [] },
+    style: style.color ? { head: ['cyan'], border: ['gray'], compact: true } : { head: [], border: [], compact: true },
     colAligns: align,
   });
   for (const row of rows) table.push(row.map(String));
