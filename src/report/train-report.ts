@@ -47,6 +47,7 @@ export class TrainReporter {
   private plan = { iterations: 0, iterPerEpoch: 1, epochs: 0, batchSize: 0 };
   private epochStarted = performance.now();
   private epochFirstStep = 1;
+  private pendingSummary: TrainSummary | undefined;
 
   constructor(private readonly o: ReporterOptions) {
     this.table = new EpochTable(o.out);
@@ -132,9 +133,18 @@ export class TrainReporter {
         break;
       case 'done':
         this.progress?.clear();
-        this.finish(e.summary);
+        // NDJSON keeps `summary` the last record: the run adds its confusion record first.
+        if (this.o.json) this.pendingSummary = e.summary;
+        else this.finish(e.summary);
         break;
     }
+  }
+
+  /** With --json, writes the summary record held back at the `done` event. */
+  writeSummary(): void {
+    if (this.pendingSummary === undefined) return;
+    this.o.write(toJsonLine(summaryRecord(this.pendingSummary)));
+    this.pendingSummary = undefined;
   }
 
   /** The first Ctrl-C: training stops after the current step. */

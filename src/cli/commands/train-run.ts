@@ -108,6 +108,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
       });
       reporter.notice(`Saved ${architecture} (${config.activation}) to ${config.save}`);
     }
+    reporter.writeSummary();
     if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
   } finally {
     reporter.close();
