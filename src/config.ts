@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
 import { BACKENDS } from './kernels/backends.js';
 import { parseHidden } from './network/build-network.js';
-import { INIT_NAMES } from './network/init.js';
-import { ACTIVATION_NAMES } from './network/multi-layer-net.js';
+import { ACTIVATION_NAMES, INIT_NAMES } from './network/names.js';
 import { DEFAULT_LR, OPTIMIZER_NAMES } from './train/optimizers/index.js';
 
 /**
@@ -10,32 +10,15 @@ import { DEFAULT_LR, OPTIMIZER_NAMES } from './train/optimizers/index.js';
  * raw strings; `TrainConfig.parse` (through src/cli/parse-options.ts) coerces and checks them
  * at the door, and everything past the door uses the inferred `TrainConfigValues` type.
  *
- * To add a flag: add one field to DEFAULTS (with its comment) and one to the schema below,
- * then one `.option()` line in src/cli/commands/train.ts. Error messages are written to follow
- * the flag name: "--lr must be > 0, got -1".
+ * To add a flag: add one field to DEFAULTS in src/defaults.ts (with its comment) and one to the
+ * schema below, then one `.option()` line in src/cli/commands/train.ts. Error messages are
+ * written to follow the flag name: "--lr must be > 0, got -1".
+ *
+ * Only command actions import this module (with `await import()`): zod costs more start-up time
+ * than the rest of `nn-train --help` together.
  */
 
-/** The book's reference experiment, train_neuralnet.py (Deep Learning from Scratch, 5.7.4). */
-export const DEFAULTS = {
-  hidden: [50], // hidden layer sizes (--hidden 100,100,100 for three); [50] is the book's 784-50-10 network
-  activation: 'relu' as const, // relu | sigmoid, after every hidden Affine layer
-  init: 'std' as const, // std (weightInitStd * N(0,1)) | xavier (sqrt(1/n_in)) | he (sqrt(2/n_in)), book 6.2
-  optimizer: 'sgd' as const, // sgd | momentum | adagrad | adam (book 6.1); --lr defaults per optimizer, see DEFAULT_LR
-  momentum: 0.9, // momentum's decay of its velocity
-  beta1: 0.9, // Adam's decay of the mean gradient
-  beta2: 0.999, // Adam's decay of the mean squared gradient
-  epochs: 17, // evaluations; 17 * 600 steps is about the book's 10,000 iterations
-  batchSize: 100, // images per SGD step
-  lr: DEFAULT_LR.sgd, // learning rate of plain SGD (0.01 momentum, 0.01 adagrad, 0.001 adam)
-  weightInitStd: 0.01, // weights start as weightInitStd * N(0, 1), biases at zero
-  seed: 42, // fixed, so two runs with the same flags give the same numbers
-  dtype: 'float32' as const, // training precision; the gradient check always runs in float64
-  backend: 'auto' as const, // kernels: auto | wasm | js | reference (src/kernels/backends.ts); the gradient check always uses reference
-  threads: undefined as number | undefined, // threads for evaluation; unset: all cores (results are the same with any count)
-  dataset: 'mnist' as const, // mnist | fashion-mnist | mnist-10k (bundled, offline)
-  gradcheckCount: 3, // training images used by the gradient check (the book's first 3)
-  gradcheckTolerance: 1e-6, // a gradient check fails when any |numerical - backprop| exceeds this
-};
+export { DEFAULTS };
 
 // Reusable field rules. Each message reads after the flag name.
 const positiveInt = (what = 'a positive integer') =>
@@ -68,6 +51,12 @@ export const DataOptions = z.object({
   mirror: z.string().refine(isMirrorUrl, 'must be an http:, https: or file: URL').optional(), // replaces the built-in mirrors
   offline: z.boolean().default(false), // never touch the network
   fallback: z.boolean().default(true), // MNIST unreachable -> the bundled mnist-10k, with a warning (--no-fallback: exit 1 instead)
+});
+
+/** A saved model and the split it is run on; shared by eval and predict. */
+export const ModelOptions = z.object({
+  model: z.string({ error: 'is required (a .safetensors file from nn-train --save)' }).min(1, 'must name a file'),
+  split: z.enum(['test', 'train'], { error: 'must be test or train' }).default('test'),
 });
 
 /** How results are printed; not part of the experiment. */

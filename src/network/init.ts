@@ -1,11 +1,11 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { Matrix } from '../tensor/matrix.js';
 import type { Rng } from '../train/rng.js';
+import type { InitName } from './names.js';
 import { randomMatrix } from './two-layer-net.js';
 
-/** How a weight matrix's starting values are scaled (book section 6.2). */
-export type InitName = 'std' | 'xavier' | 'he';
-export const INIT_NAMES: readonly InitName[] = ['std', 'xavier', 'he'];
+// How a weight matrix's starting values are scaled (book section 6.2); the names live in names.ts.
+export { INIT_NAMES, type InitName } from './names.js';
 
 /**
  * The standard deviation of the normal a layer's weights are drawn from, for a layer with

@@ -7,11 +7,11 @@ import { SoftmaxWithLoss } from '../layers/softmax-with-loss.js';
 import type { Matrix, Target } from '../tensor/matrix.js';
 import type { Rng } from '../train/rng.js';
 import { initWeights, type InitName } from './init.js';
+import type { ActivationName } from './names.js';
 import type { Network, Params } from './network.js';
 import { numericalGradient } from './numerical-gradient.js';
 
-export type ActivationName = 'relu' | 'sigmoid';
-export const ACTIVATION_NAMES: readonly ActivationName[] = ['relu', 'sigmoid'];
+export { ACTIVATION_NAMES, type ActivationName } from './names.js';
 
 /** The shape of a fully connected net: inputSize -> hiddenSizes... -> outputSize. */
 export interface MultiLayerNetSpec {

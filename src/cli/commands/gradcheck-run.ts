@@ -1,6 +1,6 @@
 import type { GradcheckConfigValues } from '../../config.js';
 import type { Dataset } from '../../data/dataset.js';
-import { RuntimeFailure } from '../../errors.js';
+import { RuntimeFailure, UsageError } from '../../errors.js';
 import { jsKernels } from '../../kernels/js.js';
 import { gradientCheck, type ParamCheck } from '../../network/gradient-check.js';
 import { buildNetwork } from '../../network/build-network.js';
@@ -8,14 +8,10 @@ import type { InitName } from '../../network/init.js';
 import type { ActivationName } from '../../network/multi-layer-net.js';
 import { B2_NOTE, gradcheckTable, gradcheckVerdict } from '../../report/gradcheck-report.js';
 import { gradcheckRecord, toJsonLine } from '../../report/records.js';
-import { detectStyle } from '../../report/style.js';
-import { TrainReporter } from '../../report/train-report.js';
 import { sliceBatch } from '../../train/batch.js';
 import { Rng } from '../../train/rng.js';
-import { loadData } from '../load-data.js';
-import { setJsonErrors, writeErr, writeOut } from '../output.js';
-import { watchInterrupt } from '../signals.js';
-import { checkCount } from './gradcheck.js';
+import { writeOut } from '../output.js';
+import { withData } from './command-run.js';
 
 export interface GradcheckNet {
   hidden: number[];
@@ -44,16 +40,9 @@ export function gradientCheckOnData(data: Dataset, p: GradcheckNet, count: numbe
   return gradientCheck(net, x, t, tolerance);
 }
 
+/** `nn-train gradcheck`: the check, its table (or NDJSON) and exit 1 when it fails. */
 export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<void> {
-  setJsonErrors(opts.json);
-  const out = detectStyle(process.stdout, { color: opts.color, quiet: opts.quiet });
-  const err = detectStyle(process.stderr, { color: opts.color, quiet: opts.quiet });
-  const reporter = new TrainReporter({ json: opts.json, quiet: opts.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
-  const interrupt = watchInterrupt(() => reporter.close());
-  try {
-    reporter.loading(`Loading ${opts.dataset}`);
-    const { data, record, seconds } = await loadData(opts, (e) => reporter.dataEvent(e));
-    reporter.loaded(record, seconds);
+  await withData(opts, ({ out, reporter, data, record }) => {
     const count = checkCount(data, opts.count);
     const D = data.train.rows * data.train.cols;
     const architecture = [D, ...opts.hidden, data.info.classes].join('-');
@@ -87,8 +76,13 @@ export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<
       const failed = checks.filter((c) => !c.ok).map((c) => `${c.param} (max ${c.maxAbsDiff.toExponential(2)})`);
       throw new RuntimeFailure(`gradient check failed: ${failed.join(', ')} above the tolerance ${opts.tolerance}`);
     }
-  } finally {
-    reporter.close();
-    interrupt.dispose();
+  });
+}
+
+/** The images a gradient check uses: the first `count` of the training set. */
+export function checkCount(data: Dataset, count: number): number {
+  if (count > data.train.count) {
+    throw new UsageError(`--count must be at most ${data.train.count} (the training images available), got ${count}`);
   }
+  return count;
 }

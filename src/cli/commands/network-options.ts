@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
-import { DEFAULTS } from '../../config.js';
-import { INIT_NAMES } from '../../network/init.js';
-import { ACTIVATION_NAMES } from '../../network/multi-layer-net.js';
+import { DEFAULTS } from '../../defaults.js';
+import { ACTIVATION_NAMES, INIT_NAMES } from '../../network/names.js';
 import { DEFAULT_LR, OPTIMIZER_NAMES } from '../../train/optimizers/index.js';
 
 /** --hidden, --activation, --init (validated by NetworkOptions in src/config.ts). */
@@ -10,6 +9,16 @@ export function addNetworkOptions(cmd: Command): Command {
     .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, a comma list: 50, or 100,100,100 for three layers').default(DEFAULTS.hidden, DEFAULTS.hidden.join(',')))
     .addOption(new Option('--activation <name>', `after each hidden layer: ${ACTIVATION_NAMES.join(' | ')}`).default(DEFAULTS.activation, DEFAULTS.activation))
     .addOption(new Option('--init <name>', 'initial weights: std (--weight-init-std), xavier (sqrt(1/n_in)), he (sqrt(2/n_in))').default(DEFAULTS.init, DEFAULTS.init));
+}
+
+/**
+ * --weight-init-std and --seed: where the weights start (validated by TrainFields in
+ * src/config.ts). `seedHelp` says what else the seed draws in this command.
+ */
+export function addStartOptions(cmd: Command, seedHelp: string): Command {
+  return cmd
+    .addOption(new Option('--weight-init-std <x>', 'weights start as this times N(0, 1) (--init std)').default(DEFAULTS.weightInitStd))
+    .addOption(new Option('--seed <n>', seedHelp).default(DEFAULTS.seed));
 }
 
 /** --optimizer and its hyperparameters (validated by TrainFields in src/config.ts). */

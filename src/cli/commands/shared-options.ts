@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { DEFAULTS } from '../../config.js';
+import { DEFAULTS } from '../../defaults.js';
 
 /** The flags of every command that reads a data set (validated by DataOptions in src/config.ts). */
 export function addDataOptions(cmd: Command): Command {
@@ -17,4 +17,11 @@ export function addOutputOptions(cmd: Command, json: string): Command {
     .option('--json', json)
     .option('--quiet', 'no spinner, progress bar, chart or notices')
     .option('--no-color', 'no ANSI colours (also NO_COLOR=1, TERM=dumb, or any pipe)');
+}
+
+/** --model and --split of the commands that run a saved model (validated by ModelOptions in src/config.ts). */
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--model <file>', 'the model, as written by nn-train --save')
+    .addOption(new Option('--split <name>', 'test or train').default('test', 'test'));
 }

@@ -1,26 +1,27 @@
 import { Command, Option } from 'commander';
-import { DEFAULTS, TrainConfig } from '../../config.js';
+import { DEFAULTS } from '../../defaults.js';
 import { UsageError } from '../../errors.js';
 import { BACKENDS } from '../../kernels/backends.js';
 import { setJsonErrors } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { nearest } from '../suggest.js';
-import { addNetworkOptions, addOptimizerOptions } from './network-options.js';
+import { addNetworkOptions, addOptimizerOptions, addStartOptions } from './network-options.js';
 import { addDataOptions, addOutputOptions } from './shared-options.js';
 
 /**
  * `nn-train [train]`, the default command: the book's train_neuralnet.py experiment. Flags are
- * declared here, validated by TrainConfig (src/config.ts) at the door; the run itself lives in
- * train-run.ts, imported only when a run starts so `--help` stays fast.
+ * declared here, validated by TrainConfig (src/config.ts) at the door; the schema and the run
+ * (train-run.ts) are imported only when the action runs, so `--help` loads neither zod nor
+ * the engine.
  */
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description("train the book's network (784-50-10 with SGD; deeper with --hidden, other optimizers with --optimizer) (the default command)")
     .addOption(new Option('--epochs <n>', 'epochs (evaluations of the full train and test sets)').default(DEFAULTS.epochs))
     .addOption(new Option('--iters <n>', 'total SGD steps instead of --epochs (the book: 10000)'))
-    .addOption(new Option('--batch-size <n>', 'images per SGD step').default(DEFAULTS.batchSize))
-    .addOption(new Option('--weight-init-std <x>', 'weights start as this times N(0, 1)').default(DEFAULTS.weightInitStd))
-    .addOption(new Option('--seed <n>', 'random seed (weights and batches); same seed, same numbers').default(DEFAULTS.seed))
+    .addOption(new Option('--batch-size <n>', 'images per SGD step').default(DEFAULTS.batchSize));
+  addStartOptions(cmd, 'random seed (weights and batches); same seed, same numbers');
+  cmd
     .addOption(new Option('--dtype <type>', 'float32 or float64').default(DEFAULTS.dtype, DEFAULTS.dtype))
     .addOption(new Option('--backend <name>', `kernels: ${BACKENDS.join(', ')} (auto: WebAssembly SIMD for float32)`).default(DEFAULTS.backend))
     .addOption(new Option('--threads <n>', 'threads for evaluation (default: all cores; same numbers with any count)'))
@@ -48,6 +49,7 @@ Examples:
     .action(async (raw: Record<string, unknown>, self: Command) => {
       if (self.args.length > 0) unknownCommand(self.args[0], self.parent);
       setJsonErrors(raw.json === true); // a bad flag under --json is an error record too
+      const { TrainConfig } = await import('../../config.js');
       const config = parseOptions(TrainConfig, raw);
       const { runTrain } = await import('./train-run.js');
       await runTrain(config);

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ensureDataset } from '../../data/datasets.js';
+import { normalizeMirror } from '../../data/download.js';
+import { RuntimeFailure } from '../../errors.js';
+import { downloadProgress, downloadTable, fileRecord, summaryRecord } from '../../report/download-report.js';
+import { detectStyle } from '../../report/style.js';
+import { parseOptions } from '../parse-options.js';
+import { writeOut } from '../output.js';
+
+const isMirror = (v: string): boolean => {
+  try {
+    normalizeMirror(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const DownloadOptions = z.object({
+  // mnist-10k ships with the mnist package: there is nothing to download.
+  dataset: z.enum(['mnist', 'fashion-mnist'], { error: 'must be mnist or fashion-mnist (mnist-10k is bundled)' }),
+  // Default: NN_TRAIN_DATA_DIR, else <project>/data/<dataset>.
+  dataDir: z.string().min(1, 'must not be empty').optional(),
+  // Default: NN_TRAIN_MIRROR, else the built-in mirrors in order.
+  mirror: z.string().refine(isMirror, 'must be an http, https or file URL').optional(),
+  // Seconds with no data before a mirror is given up on.
+  timeout: z.coerce.number({ error: 'must be a number' }).refine((v) => Number.isFinite(v) && v > 0, 'must be > 0'),
+  json: z.boolean(),
+  color: z.boolean(),
+  quiet: z.boolean(),
+});
+
+/** `nn-train download`: validates the raw flags, fetches and verifies, prints a table or NDJSON. */
+export async function runDownload(raw: Record<string, unknown>): Promise<void> {
+  const opts = parseOptions(DownloadOptions, raw);
+  const errStyle = detectStyle(process.stderr, { color: opts.color, quiet: opts.quiet });
+  const progress = downloadProgress(process.stderr, errStyle);
+  let result;
+  try {
+    result = await ensureDataset({
+      dataset: opts.dataset,
+      dataDir: opts.dataDir,
+      mirror: opts.mirror,
+      timeoutMs: opts.timeout * 1000,
+      onEvent: progress.onEvent,
+    });
+  } finally {
+    progress.finish();
+  }
+  if (opts.json) {
+    for (const f of result.files) writeOut(JSON.stringify(fileRecord(result.dataset, f)));
+    writeOut(JSON.stringify(summaryRecord(result)));
+  } else {
+    writeOut(downloadTable(result, detectStyle(process.stdout, { color: opts.color })));
+  }
+  const bad = result.files.filter((f) => !f.ok);
+  if (bad.length > 0) {
+    throw new RuntimeFailure(
+      `${bad.length} of ${result.files.length} files in ${result.dir} failed verification (${bad.map((f) => f.file).join(', ')})`,
+    );
+  }
+}
