@@ -3,7 +3,7 @@
  * weight gradient (784x100 · 100x50), on real MNIST batches. FLOPs are counted as for the
  * dense product (2·N·D·H per call), whatever the kernel skips: that is the work it replaces.
  *
- * Run alone: npx tsx scripts/kernel-bench.ts [--data-dir DIR] [--backend B] [--dtype D]
+ * Run alone: npx tsx scripts/kernel-bench.ts [--data-dir DIR] [--backend B] [--dtype D] [--threads N]
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const dataDir = arg('--data-dir', path.resolve(repo, '../shared/data/mnist'));
   const data = await loadDataset({ dataset: 'mnist', dataDir, offline: true, fallback: false });
-  const kernels = await createKernels({ backend: arg('--backend', 'auto') as Backend, dtype: arg('--dtype', 'float32') as DType, threads: 1 });
+  const threads = Number(arg('--threads', '1'));
+  const kernels = await createKernels({ backend: arg('--backend', 'auto') as Backend, dtype: arg('--dtype', 'float32') as DType, threads });
   console.log(JSON.stringify(measureFirstLayer(kernels, data)));
 }

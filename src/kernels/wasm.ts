@@ -25,6 +25,8 @@ const PAD = 64; // after every block: a 16-float SIMD block may read past a row'
 export interface WasmExports {
   sparseMatmul(out: number, rows: number, r0: number, r1: number, cols: number, vals: number, W: number, H: number): void;
   sparseMatmulTransA(dW: number, D: number, r0: number, r1: number, rows: number, cols: number, vals: number, dout: number, H: number): void;
+  buildColumns(counts: number, records: number, D: number, rows: number, N: number, cols: number, vals: number, H: number): void;
+  columnsMatmulTransA(dW: number, k0: number, k1: number, counts: number, records: number, N: number, dout: number, H: number): void;
   matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
   matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
   matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number): void;
@@ -171,6 +173,26 @@ export class WasmImageRows extends ImageRows<WasmImageSource> {
     super(rows, cols, (n) => heap.float32(n));
   }
 
+  private columnBlocks: { counts: Int32Array; records: number } | null = null;
+
+  /**
+   * The batch's entries sorted by pixel (buildColumns) for a weight gradient with dout rows
+   * of H floats: made on first use, in buffers reused every step.
+   */
+  columns(heap: Heap, w: WasmExports, H: number): { counts: Int32Array; records: number } {
+    const D = this.cols;
+    if (this.columnBlocks === null) {
+      this.columnBlocks = {
+        counts: heap.int32(D), // counts: (D), entries per pixel
+        records: heap.allocBytes(D * this.rows * 8), // records: (D, rows) of (value f32, dout offset u32)
+      };
+    }
+    const c = this.columnBlocks;
+    const { cols, vals } = this.source!.lists;
+    w.buildColumns(c.counts.byteOffset, c.records, D, this.table.byteOffset, this.rows, cols.byteOffset, vals.byteOffset, H);
+    return c;
+  }
+
   point(source: WasmImageSource): void {
     const starts = source.lists.starts;
     for (let i = 0; i < this.rows; i++) {
@@ -244,6 +266,20 @@ export function wasmMemory(): { memory: WebAssembly.Memory; heap: Heap } {
   return { memory, heap: new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE - HEAP_BASE, true) };
 }
 
+/** Pixel bounds [0, b1, ..., D] that give each of `parts` threads about as many entries. */
+function splitByEntries(counts: Int32Array, parts: number): number[] {
+  let total = 0;
+  for (let k = 0; k < counts.length; k++) total += counts[k];
+  const bounds = [0];
+  let seen = 0;
+  for (let k = 0; k < counts.length && bounds.length < parts; k++) {
+    seen += counts[k];
+    if (seen * parts >= total * bounds.length) bounds.push(k + 1);
+  }
+  while (bounds.length <= parts) bounds.push(counts.length);
+  return bounds;
+}
+
 export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const fresh = options.memory === undefined ? wasmMemory() : null;
   const memory = options.memory ?? fresh!.memory;
@@ -259,12 +295,6 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const SPLIT_ROWS = 32;
   let evaluating = false; // the workers are busy with their own ranges: don't split
   const split = (N: number) => pool !== null && !evaluating && N >= SPLIT_ROWS;
-  const partials = new Map<number, Matrix>(); // the weight gradient's second half, by size
-  const partialOf = (D: number, H: number): Matrix => {
-    let m = partials.get(D * H);
-    if (m === undefined) partials.set(D * H, (m = kernels.alloc(D, H))); // (D, H)
-    return m;
-  };
   /** Part p of [0, n) among the threads: a fixed split. */
   const part = (n: number, p: number) => Math.floor((p * n) / threads);
 
@@ -339,19 +369,24 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransA dout', dout, N, H);
       assertShape('matmulTransA dW', dW, D, H);
       if (!inWasm(dW) || !inWasm(dout)) return js.matmulTransA(dW, x, dout);
-      if (sparse(x)) {
+      if (sparse(x) && N <= 65536) {
+        // By pixel: the batch's entries sorted by pixel, then each dW row summed in registers
+        // and stored once. Rows are independent, so thread p takes the pixels of about a
+        // 1/threads share of the entries and the numbers are the same with any --threads.
+        const c = x.columns(heap, w, H);
+        const args = [ptr(dW), 0, D, c.counts.byteOffset, c.records, N, ptr(dout), H];
+        if (!split(N)) return w.columnsMatmulTransA(ptr(dW), 0, D, c.counts.byteOffset, c.records, N, ptr(dout), H);
+        const bounds = splitByEntries(c.counts, threads);
+        for (let p = 1; p < threads; p++) {
+          args[1] = bounds[p];
+          args[2] = bounds[p + 1];
+          pool!.post(p - 1, JOB_WEIGHT_GRAD, args);
+        }
+        w.columnsMatmulTransA(ptr(dW), 0, bounds[1], c.counts.byteOffset, c.records, N, ptr(dout), H);
+        for (let p = 1; p < threads; p++) pool!.wait(p - 1);
+      } else if (sparse(x)) {
         const { cols, vals } = x.source!.lists;
-        const table = x.table.byteOffset;
-        if (N < SPLIT_ROWS) return w.sparseMatmulTransA(ptr(dW), D, 0, N, table, cols.byteOffset, vals.byteOffset, ptr(dout), H);
-        // Two fixed halves of the batch, whatever the thread count (so the numbers never depend
-        // on it): rows [0, N/2) into dW, rows [N/2, N) into a second buffer, then dW += it.
-        const half = N >> 1;
-        const second = partialOf(D, H);
-        if (split(N)) pool!.post(0, JOB_WEIGHT_GRAD, [ptr(second), D, half, N, table, cols.byteOffset, vals.byteOffset, ptr(dout), H]);
-        else w.sparseMatmulTransA(ptr(second), D, half, N, table, cols.byteOffset, vals.byteOffset, ptr(dout), H);
-        w.sparseMatmulTransA(ptr(dW), D, 0, half, table, cols.byteOffset, vals.byteOffset, ptr(dout), H);
-        if (split(N)) pool!.wait(0);
-        w.axpy(ptr(dW), 1, ptr(second), D * H); // y + 1 * x: exactly y + x
+        w.sparseMatmulTransA(ptr(dW), D, 0, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H);
       } else if (inWasm(x)) {
         w.matmulTransA(ptr(dW), ptr(x), ptr(dout), N, D, H);
       } else {

@@ -174,6 +174,105 @@ export function sparseMatmulTransA(dW: usize, D: i32, r0: i32, r1: i32, rows: us
   }
 }
 
+// ---- the weight gradient by pixel (columns) --------------------------------------------
+
+/**
+ * Sorts a batch's pixel entries by pixel, in one pass: column k has room for all N rows at
+ * slots [k * N, k * N + counts[k]), each an 8-byte record (value f32, byte offset of the
+ * batch row in dout as u32), rows ascending. counts: (D) i32; records: (D * N) of 8 bytes.
+ */
+export function buildColumns(counts: usize, records: usize, D: i32, rows: usize, N: i32, cols: usize, vals: usize, H: i32): void {
+  memory.fill(counts, 0, <usize>D << 2);
+  for (let i = 0; i < N; i++) {
+    const end = load<i32>(rows + (<usize>i << 3), 4);
+    const offset = <u32>(i * H) << 2;
+    for (let e = load<i32>(rows + (<usize>i << 3)); e < end; e++) {
+      const k = <i32>load<u16>(cols + (<usize>e << 1));
+      const c = counts + (<usize>k << 2);
+      const p = load<i32>(c);
+      store<i32>(c, p + 1);
+      const r = records + (<usize>(k * N + p) << 3);
+      store<f32>(r, load<f32>(vals + (<usize>e << 2)));
+      store<u32>(r, offset, 4);
+    }
+  }
+}
+
+// One pixel's gradient row, a 28-float block (m wanted): the batch rows that light the pixel
+// summed in registers, stored once.
+@inline function columnBlock7(dst: usize, start: usize, end: usize, dout: usize, m: i32): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0);
+  let a5 = f32x4.splat(0);
+  let a6 = f32x4.splat(0);
+  for (let r = start; r < end; r += 8) {
+    const s = f32x4.splat(load<f32>(r));
+    const d = dout + <usize>load<u32>(r, 4);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(d, 0)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(d, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(d, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(d, 48)));
+    a4 = f32x4.add(a4, f32x4.mul(s, v128.load(d, 64)));
+    a5 = f32x4.add(a5, f32x4.mul(s, v128.load(d, 80)));
+    a6 = f32x4.add(a6, f32x4.mul(s, v128.load(d, 96)));
+  }
+  storeLanes(dst + 0, a0, m - 0);
+  storeLanes(dst + 16, a1, m - 4);
+  storeLanes(dst + 32, a2, m - 8);
+  storeLanes(dst + 48, a3, m - 12);
+  storeLanes(dst + 64, a4, m - 16);
+  storeLanes(dst + 80, a5, m - 20);
+  storeLanes(dst + 96, a6, m - 24);
+}
+
+// The same for a 16-float block.
+@inline function columnBlock4(dst: usize, start: usize, end: usize, dout: usize, m: i32): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  for (let r = start; r < end; r += 8) {
+    const s = f32x4.splat(load<f32>(r));
+    const d = dout + <usize>load<u32>(r, 4);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(d, 0)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(d, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(d, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(d, 48)));
+  }
+  storeBlock4(dst, a0, a1, a2, a3, m);
+}
+
+/**
+ * dW rows [k0, k1) of X^T (D,N) · dout (N,H), X given as the columns from buildColumns: each
+ * row sums over the batch rows in order (the reference's order), in registers, and is stored
+ * once; a pixel no image lights gets a zero row. Rows are independent, so threads can take
+ * any ranges of them and the numbers stay the same.
+ */
+export function columnsMatmulTransA(dW: usize, k0: i32, k1: i32, counts: usize, records: usize, N: i32, dout: usize, H: i32): void {
+  for (let k = k0; k < k1; k++) {
+    const start = records + (<usize>(k * N) << 3);
+    const end = start + (<usize>load<i32>(counts + (<usize>k << 2)) << 3);
+    const dst = dW + (<usize>(k * H) << 2);
+    if (start === end) {
+      memory.fill(dst, 0, <usize>H << 2);
+      continue;
+    }
+    for (let j0 = 0; j0 < H; ) {
+      const j = <usize>j0 << 2;
+      if (H - j0 > 16) {
+        columnBlock7(dst + j, start, end, dout + j, min(28, H - j0));
+        j0 += 28;
+      } else {
+        columnBlock4(dst + j, start, end, dout + j, H - j0);
+        j0 += 16;
+      }
+    }
+  }
+}
+
 // ---- dense kernels --------------------------------------------------------------------
 
 /** out (N,H) = a (N,D) · b (D,H), rows [r0, r1) of out. */

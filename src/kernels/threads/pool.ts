@@ -9,11 +9,11 @@ import { describeSource, type Heap, type ImageSourceDescriptor, type WasmImageSo
  * through a small control block with Atomics, and the caller blocks until they are done, so
  * every kernel call stays synchronous. Two kinds of work go to the workers:
  * - a share of a training step's first layer (rows of the forward product, pixel rows of the
- *   weight gradient, each half of the batch into its own buffer): a few microseconds of hand-off, so a waiting worker spins briefly
+ *   weight gradient): a few microseconds of hand-off, so a waiting worker spins briefly
  *   before it sleeps;
  * - a range of images to evaluate (its description arrives by message).
- * The work is split the same way whatever the number of threads (the weight gradient always
- * in two halves added in a fixed order), so the numbers are the same with any --threads.
+ * Every output element is computed by one thread in the same order whatever the split, so the
+ * numbers are the same with any --threads.
  */
 
 /** Where the build puts the worker; the same path from src/ and dist/. */
@@ -31,7 +31,7 @@ export const ARGS = 5; // 10 arguments
 export const CONTROL_WORDS = 16;
 
 export const JOB_FORWARD = 1; // sparseMatmul over rows [r0, r1)
-export const JOB_WEIGHT_GRAD = 2; // sparseMatmulTransA over batch rows [r0, r1), into its own buffer
+export const JOB_WEIGHT_GRAD = 2; // columnsMatmulTransA over pixel rows [k0, k1) of dW
 export const JOB_EVAL = 3; // countCorrectRange, described by the message
 
 /**

@@ -41,7 +41,7 @@ function run(kind: number): number {
     return 0;
   }
   if (kind === JOB_WEIGHT_GRAD) {
-    w.sparseMatmulTransA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
+    w.columnsMatmulTransA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
     return 0;
   }
   if (kind === JOB_EVAL) {
