@@ -3,47 +3,29 @@ import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundledOrder } from '../../src/data/bundled.js';
 import { ensureDataset, loadDataset, type DataEvent } from '../../src/data/datasets.js';
 import { ChecksumError, DownloadError, downloadFile } from '../../src/data/download.js';
 import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx.js';
 import { RuntimeFailure, UsageError } from '../../src/errors.js';
 import { describeMnist, MNIST_DIR, MNIST_FILES } from '../helpers/mnist.js';
-import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
-import { cleanCache, closedPort, histogram, MNIST_TEST_HIST, MNIST_TRAIN_HIST, tempDir } from './net.js';
+import { cleanCache, closedPort, histogram, mnistMirror, MNIST_TEST_HIST, MNIST_TRAIN_HIST, scratchDirs } from './net.js';
 
 const ALL = Object.keys(MNIST_FILES).sort();
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
-const dirs: string[] = [];
-function scratch(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
-  let server: StaticServer;
-  beforeAll(async () => {
-    server = await startStaticServer(MNIST_DIR);
-  });
-  afterEach(() => {
-    server.faults = {};
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const mirror = mnistMirror();
 
   it('downloads, verifies and loads the full set; a second load downloads nothing', async () => {
     const dir = scratch();
     const events: DataEvent[] = [];
-    const data = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: server.url, onEvent: (e) => events.push(e) });
+    const data = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: mirror.server.url, onEvent: (e) => events.push(e) });
     expect(data.info).toMatchObject({ name: 'mnist', requested: 'mnist', source: dir, classes: 10, trainCount: 60000, testCount: 10000 });
-    expect(data.info.downloadedFrom).toBe(server.url);
+    expect(data.info.downloadedFrom).toBe(mirror.server.url);
     expect(data.train.count).toBe(60000);
     expect(data.test.count).toBe(10000);
     expect(histogram(data.train.labels)).toEqual(MNIST_TRAIN_HIST);
@@ -59,10 +41,10 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
     expect(progress.at(-1)).toMatchObject({ receivedBytes: 9912422, totalBytes: 9912422 });
     expect(cleanCache(dir)).toEqual(ALL);
 
-    const before = server.requests.length;
+    const before = mirror.server.requests.length;
     const again: DataEvent[] = [];
-    const second = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: server.url, onEvent: (e) => again.push(e) });
-    expect(server.requests.length).toBe(before);
+    const second = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: mirror.server.url, onEvent: (e) => again.push(e) });
+    expect(mirror.server.requests.length).toBe(before);
     expect(again.map((e) => e.type)).toEqual(['cached', 'cached', 'cached', 'cached']);
     expect(second.info.downloadedFrom).toBeUndefined();
     expect(histogram(second.test.labels)).toEqual(MNIST_TEST_HIST);
@@ -102,19 +84,19 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
     const dir = scratch();
     const dead = `http://127.0.0.1:${await closedPort()}/`;
     const got = await downloadFile({ name: 't10k-labels-idx1-ubyte.gz', md5: MNIST_FILES['t10k-labels-idx1-ubyte.gz'] }, dir, {
-      mirrors: [dead, server.url],
+      mirrors: [dead, mirror.server.url],
       timeoutMs: 5000,
     });
-    expect(got).toMatchObject({ bytes: 4542, url: `${server.url}t10k-labels-idx1-ubyte.gz` });
+    expect(got).toMatchObject({ bytes: 4542, url: `${mirror.server.url}t10k-labels-idx1-ubyte.gz` });
     expect(cleanCache(dir)).toEqual(['t10k-labels-idx1-ubyte.gz']);
   });
 
   it('follows a redirect', async () => {
     const dir = scratch();
-    server.faults = { 't10k-labels-idx1-ubyte.gz': { kind: 'redirect', to: '/moved/t10k-labels-idx1-ubyte.gz' } };
-    const r = await ensureDataset({ dataset: 'mnist', dataDir: dir, mirror: server.url });
+    mirror.server.faults = { 't10k-labels-idx1-ubyte.gz': { kind: 'redirect', to: '/moved/t10k-labels-idx1-ubyte.gz' } };
+    const r = await ensureDataset({ dataset: 'mnist', dataDir: dir, mirror: mirror.server.url });
     expect(r.files.every((f) => f.ok)).toBe(true);
-    expect(server.requests).toContain('GET /moved/t10k-labels-idx1-ubyte.gz');
+    expect(mirror.server.requests).toContain('GET /moved/t10k-labels-idx1-ubyte.gz');
   });
 
   // Each fault: a clear one-line error, no fallback to mnist-10k, and nothing partial or corrupt left.
@@ -159,9 +141,9 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
   for (const c of faults) {
     it(`${c.name}: ${c.error.name}, no fallback, a clean cache`, async () => {
       const dir = scratch();
-      server.faults = { ...c.fault };
+      mirror.server.faults = { ...c.fault };
       const events: DataEvent[] = [];
-      const err = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: server.url, onEvent: (e) => events.push(e) }).catch((e) => e);
+      const err = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: mirror.server.url, onEvent: (e) => events.push(e) }).catch((e) => e);
       expect(err).toBeInstanceOf(c.error);
       expect(err).toBeInstanceOf(RuntimeFailure);
       expect(err.message).toMatch(c.message);
@@ -174,9 +156,9 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
 
   it('a server that stalls past the timeout: a timeout error, and the file is not kept', async () => {
     const dir = scratch();
-    server.faults = { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 1000 } };
+    mirror.server.faults = { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 1000 } };
     const started = Date.now();
-    const err = await ensureDataset({ dataset: 'mnist', dataDir: dir, mirror: server.url, timeoutMs: 300 }).catch((e) => e);
+    const err = await ensureDataset({ dataset: 'mnist', dataDir: dir, mirror: mirror.server.url, timeoutMs: 300 }).catch((e) => e);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(err).toBeInstanceOf(DownloadError);
     expect(err.message).toMatch(/^could not download train-images-idx3-ubyte\.gz: \S+: timed out after 0\.3s with no data$/);
@@ -189,7 +171,7 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
     rmSync(path.join(dir, 'train-labels-idx1-ubyte.gz'));
     writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), readFileSync(path.join(MNIST_DIR, 't10k-labels-idx1-ubyte.gz')));
     const events: DataEvent[] = [];
-    const r = await ensureDataset({ dataset: 'mnist', dataDir: dir, mirror: server.url, onEvent: (e) => events.push(e) });
+    const r = await ensureDataset({ dataset: 'mnist', dataDir: dir, mirror: mirror.server.url, onEvent: (e) => events.push(e) });
     expect(r.files.map((f) => f.ok)).toEqual([true, false, true, true]);
     expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
       `${dir}/train-labels-idx1-ubyte.gz is not the canonical mnist file (md5 ec29112dd5afa0611ce80d1b7f02629c, expected d53e105ee54ea40749a09fcbcd1e9432); delete it to download it again`,
@@ -205,9 +187,9 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
     // flagged, since their MD5s are not Fashion-MNIST's.
     const dir = scratch();
     const events: DataEvent[] = [];
-    const before = server.requests.length;
-    const data = await loadDataset({ dataset: 'fashion-mnist', dataDir: dir, mirror: server.url, searchDirs: [MNIST_DIR], onEvent: (e) => events.push(e) });
-    expect(server.requests.length).toBe(before);
+    const before = mirror.server.requests.length;
+    const data = await loadDataset({ dataset: 'fashion-mnist', dataDir: dir, mirror: mirror.server.url, searchDirs: [MNIST_DIR], onEvent: (e) => events.push(e) });
+    expect(mirror.server.requests.length).toBe(before);
     expect(data.info).toMatchObject({ name: 'fashion-mnist', source: MNIST_DIR, trainCount: 60000 });
     expect(events.filter((e) => e.type === 'warning')).toHaveLength(4);
     expect(cleanCache(dir)).toEqual([]);
@@ -215,10 +197,10 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
 
   it('offline never touches the network (and falls back)', async () => {
     const dir = scratch();
-    const before = server.requests.length;
+    const before = mirror.server.requests.length;
     const events: DataEvent[] = [];
-    const data = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: server.url, offline: true, onEvent: (e) => events.push(e) });
-    expect(server.requests.length).toBe(before);
+    const data = await loadDataset({ dataset: 'mnist', dataDir: dir, mirror: mirror.server.url, offline: true, onEvent: (e) => events.push(e) });
+    expect(mirror.server.requests.length).toBe(before);
     expect(data.info.name).toBe('mnist-10k');
     expect(events.filter((e) => e.type === 'warning')).toHaveLength(1);
   });

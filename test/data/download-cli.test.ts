@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
-import { startStaticServer, type Fault, type StaticServer } from '../helpers/static-server.js';
+import { startStaticServer, type Fault } from '../helpers/static-server.js';
 import { collect, run, start, type Run } from '../cli/run-cli.js';
-import { cleanCache, closedPort, tempDir } from './net.js';
+import { cleanCache, closedPort, mnistMirror, scratchDirs } from './net.js';
 
 // `nn-train download` (and the fallback of the default command) as a real child process.
 
@@ -24,12 +24,7 @@ function oneLineError(r: Run): string {
   return lines[0];
 }
 
-const dirs: string[] = [];
-function scratch(): string {
-  const d = tempDir('nn-cli-');
-  dirs.push(d);
-  return d;
-}
+const scratch = scratchDirs('nn-cli-');
 
 beforeAll(() => {
   // Like the other CLI tests, these run the built program, which test/global-setup.ts builds
@@ -37,35 +32,22 @@ beforeAll(() => {
   if (!existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: the vitest global setup should have built it');
 });
 
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
 describeMnist('nn-train download against a local mirror', () => {
-  let server: StaticServer;
-  beforeAll(async () => {
-    server = await startStaticServer(MNIST_DIR);
-  });
-  afterEach(() => {
-    server.faults = {};
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const mirror = mnistMirror();
 
   it('leaves the four canonical files, and a second run downloads nothing', async () => {
     const dir = scratch();
-    const first = await run(['download', '--mirror', server.url, '--data-dir', dir]);
+    const first = await run(['download', '--mirror', mirror.server.url, '--data-dir', dir]);
     expect(first.stderr).toBe('');
     expect(first.code, first.stderr).toBe(0);
     for (const [file, md5] of Object.entries(MNIST_FILES)) expect(first.stdout).toMatch(new RegExp(`${file}.*${md5}.*ok.*downloaded`));
     expect(first.stdout).not.toMatch(/\x1b\[/);
     expect(cleanCache(dir)).toEqual(ALL);
 
-    const before = server.requests.length;
-    const second = await run(['download', '--mirror', server.url, '--data-dir', dir, '--json']);
+    const before = mirror.server.requests.length;
+    const second = await run(['download', '--mirror', mirror.server.url, '--data-dir', dir, '--json']);
     expect(second.code, second.stderr).toBe(0);
-    expect(server.requests.length).toBe(before);
+    expect(mirror.server.requests.length).toBe(before);
     const records = second.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(records.slice(0, 4).map((r) => [r.type, r.file, r.md5, r.ok, r.source])).toEqual(
       Object.entries(MNIST_FILES).map(([f, m]) => ['file', f, m, true, 'cache']),
@@ -75,7 +57,7 @@ describeMnist('nn-train download against a local mirror', () => {
 
   it('takes the mirror from NN_TRAIN_MIRROR and the folder from NN_TRAIN_DATA_DIR', async () => {
     const dir = scratch();
-    const r = await run(['download', '--json'], { NN_TRAIN_MIRROR: server.url.replace(/\/$/, ''), NN_TRAIN_DATA_DIR: dir });
+    const r = await run(['download', '--json'], { NN_TRAIN_MIRROR: mirror.server.url.replace(/\/$/, ''), NN_TRAIN_DATA_DIR: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(cleanCache(dir)).toEqual(ALL);
   });
@@ -112,8 +94,8 @@ describeMnist('nn-train download against a local mirror', () => {
   for (const c of faults) {
     it(`${c.name}: exit 1, one line on stderr, nothing on stdout, no partial or corrupt file`, async () => {
       const dir = scratch();
-      server.faults = c.fault;
-      const r = await run(['download', '--mirror', server.url, '--data-dir', dir, ...(c.args ?? [])]);
+      mirror.server.faults = c.fault;
+      const r = await run(['download', '--mirror', mirror.server.url, '--data-dir', dir, ...(c.args ?? [])]);
       expect(r.code, r.stderr).toBe(1);
       expect(oneLineError(r)).toMatch(c.message);
       expect(r.stdout).toBe('');
@@ -124,8 +106,8 @@ describeMnist('nn-train download against a local mirror', () => {
 
   it('a redirect to the file is followed', async () => {
     const dir = scratch();
-    server.faults = { 'train-labels-idx1-ubyte.gz': { kind: 'redirect', to: '/elsewhere/train-labels-idx1-ubyte.gz' } };
-    const r = await run(['download', '--mirror', server.url, '--data-dir', dir]);
+    mirror.server.faults = { 'train-labels-idx1-ubyte.gz': { kind: 'redirect', to: '/elsewhere/train-labels-idx1-ubyte.gz' } };
+    const r = await run(['download', '--mirror', mirror.server.url, '--data-dir', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(cleanCache(dir)).toEqual(ALL);
   });
@@ -137,7 +119,7 @@ describeMnist('nn-train download against a local mirror', () => {
     const wrong = Buffer.from(readFileSync(path.join(MNIST_DIR, 't10k-labels-idx1-ubyte.gz')));
     wrong[100] ^= 1;
     writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'), wrong);
-    const r = await run(['download', '--mirror', server.url, '--data-dir', dir]);
+    const r = await run(['download', '--mirror', mirror.server.url, '--data-dir', dir]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/t10k-labels-idx1-ubyte\.gz.*MISMATCH/);
     const lines = r.stderr.trim().split('\n');
@@ -149,11 +131,11 @@ describeMnist('nn-train download against a local mirror', () => {
 
   it('Ctrl-C mid-download: exit 130 and no partial file', async () => {
     const dir = scratch();
-    server.faults = { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 100_000 } };
-    const before = server.requests.length;
-    const { child, done } = startCli(['download', '--mirror', server.url, '--data-dir', dir]);
+    mirror.server.faults = { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 100_000 } };
+    const before = mirror.server.requests.length;
+    const { child, done } = startCli(['download', '--mirror', mirror.server.url, '--data-dir', dir]);
     // Wait until the download is under way, then interrupt it.
-    while (server.requests.length === before) await new Promise((r) => setTimeout(r, 20));
+    while (mirror.server.requests.length === before) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
     const r = await done;

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MNIST_FILES } from '../helpers/mnist.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { MNIST_DIR, MNIST_FILES } from '../helpers/mnist.js';
+import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
 
 /** A 127.0.0.1 port that nothing listens on (bound, then released): connecting is refused. */
 export async function closedPort(): Promise<number> {
@@ -16,6 +18,42 @@ export async function closedPort(): Promise<number> {
 
 export function tempDir(prefix = 'nn-data-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** Fresh temporary folders for one test file: call the result for each; all go after its tests. */
+export function scratchDirs(prefix?: string): () => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
+}
+
+/**
+ * The real MNIST folder served on 127.0.0.1 as a mirror, for the enclosing describe: started
+ * before its tests, its faults cleared after each test, closed after the last.
+ */
+export function mnistMirror(): { readonly server: StaticServer } {
+  let server: StaticServer | undefined;
+  beforeAll(async () => {
+    server = await startStaticServer(MNIST_DIR);
+  });
+  afterEach(() => {
+    if (server) server.faults = {};
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get server(): StaticServer {
+      if (!server) throw new Error('the MNIST mirror is not started yet (use it inside a test)');
+      return server;
+    },
+  };
 }
 
 /**
