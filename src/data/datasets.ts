@@ -26,7 +26,7 @@ export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'fashion-mnist', 
 
 export interface LoadOptions {
   dataset: DatasetName;
-  dataDir?: string; // default: NN_TRAIN_DATA_DIR, else <project root>/data/<dataset>
+  dataDir?: string; // the folder with the four files; default: <cache root>/<dataset>, see defaultDataDir
   mirror?: string; // overrides built-in mirrors (NN_TRAIN_MIRROR too)
   offline?: boolean; // never touch the network
   fallback?: boolean; // default true: mnist missing + no network -> mnist-10k + warning
@@ -88,10 +88,14 @@ const CLASSES = 10;
 /** src/data or dist/data -> the project root. */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The folder a data set is cached in: NN_TRAIN_DATA_DIR if set, else <project>/data/<dataset>. */
+/**
+ * The folder a data set is cached in: <root>/<dataset>, where the cache root is
+ * NN_TRAIN_DATA_DIR if set, else <project>/data. Each data set has its own subfolder, so
+ * mnist and fashion-mnist (whose files have the same names) never share one.
+ */
 export function defaultDataDir(dataset: DatasetName, env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.NN_TRAIN_DATA_DIR;
-  return fromEnv ? path.resolve(fromEnv) : path.join(PROJECT_ROOT, 'data', dataset);
+  const root = env.NN_TRAIN_DATA_DIR ? path.resolve(env.NN_TRAIN_DATA_DIR) : path.join(PROJECT_ROOT, 'data');
+  return path.join(root, dataset);
 }
 
 /** --mirror, else NN_TRAIN_MIRROR, else the built-in list. */

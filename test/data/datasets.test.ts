@@ -5,11 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bundledOrder } from '../../src/data/bundled.js';
-import { ensureDataset, loadDataset, type DataEvent } from '../../src/data/datasets.js';
+import { defaultDataDir, ensureDataset, loadDataset, type DataEvent } from '../../src/data/datasets.js';
 import { ChecksumError, DownloadError, downloadFile } from '../../src/data/download.js';
 import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx.js';
 import { RuntimeFailure, UsageError } from '../../src/errors.js';
-import { describeMnist, MNIST_DIR, MNIST_FILES } from '../helpers/mnist.js';
+import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
 import { cleanCache, closedPort, histogram, mnistMirror, MNIST_TEST_HIST, MNIST_TRAIN_HIST, scratchDirs } from './net.js';
 
 const ALL = Object.keys(MNIST_FILES).sort();
@@ -223,6 +223,17 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
         if (Buffer.compare(a, b) !== 0) throw new Error(`bundled image ${from + i} differs from MNIST train image ${firstOf[digit][k]}`);
       }
     }
+  });
+});
+
+describe('the cache folder', () => {
+  it('is <root>/<dataset>: the root is NN_TRAIN_DATA_DIR, else <project>/data', () => {
+    expect(defaultDataDir('mnist', {})).toBe(path.join(REPO_ROOT, 'data', 'mnist'));
+    expect(defaultDataDir('fashion-mnist', {})).toBe(path.join(REPO_ROOT, 'data', 'fashion-mnist'));
+    // Both data sets have files named train-images-idx3-ubyte.gz: one root, two folders.
+    expect(defaultDataDir('mnist', { NN_TRAIN_DATA_DIR: '/srv/nn' })).toBe('/srv/nn/mnist');
+    expect(defaultDataDir('fashion-mnist', { NN_TRAIN_DATA_DIR: '/srv/nn' })).toBe('/srv/nn/fashion-mnist');
+    expect(defaultDataDir('mnist', { NN_TRAIN_DATA_DIR: 'rel/cache' })).toBe(path.resolve('rel/cache', 'mnist'));
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
@@ -55,11 +55,13 @@ describeMnist('nn-train download against a local mirror', () => {
     expect(records[4]).toEqual({ type: 'summary', dataset: 'mnist', dir, files: 4, verified: 4, downloaded: 0, ok: true });
   });
 
-  it('takes the mirror from NN_TRAIN_MIRROR and the folder from NN_TRAIN_DATA_DIR', async () => {
-    const dir = scratch();
-    const r = await run(['download', '--json'], { NN_TRAIN_MIRROR: mirror.server.url.replace(/\/$/, ''), NN_TRAIN_DATA_DIR: dir });
+  it('takes the mirror from NN_TRAIN_MIRROR and the cache root from NN_TRAIN_DATA_DIR (files in <root>/<dataset>)', async () => {
+    const root = scratch();
+    const r = await run(['download', '--json'], { NN_TRAIN_MIRROR: mirror.server.url.replace(/\/$/, ''), NN_TRAIN_DATA_DIR: root });
     expect(r.code, r.stderr).toBe(0);
-    expect(cleanCache(dir)).toEqual(ALL);
+    expect(readdirSync(root)).toEqual(['mnist']);
+    expect(cleanCache(path.join(root, 'mnist'))).toEqual(ALL);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'summary', dir: path.join(root, 'mnist'), ok: true });
   });
 
   const faults: Array<{ name: string; fault: Record<string, Fault>; args?: string[]; message: RegExp }> = [

@@ -19,7 +19,7 @@ const isMirror = (v: string): boolean => {
 const DownloadOptions = z.object({
   // mnist-10k ships with the mnist package: there is nothing to download.
   dataset: z.enum(['mnist', 'fashion-mnist'], { error: 'must be mnist or fashion-mnist (mnist-10k is bundled)' }),
-  // Default: NN_TRAIN_DATA_DIR, else <project>/data/<dataset>.
+  // Default: <cache root>/<dataset>; the root is NN_TRAIN_DATA_DIR, else <project>/data.
   dataDir: z.string().min(1, 'must not be empty').optional(),
   // Default: NN_TRAIN_MIRROR, else the built-in mirrors in order.
   mirror: z.string().refine(isMirror, 'must be an http, https or file URL').optional(),

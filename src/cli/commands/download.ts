@@ -5,7 +5,7 @@ export function downloadCommand(): Command {
   return new Command('download')
     .description('download and verify a data set (MD5 of each of the four files); a second run downloads nothing')
     .option('--dataset <name>', 'mnist | fashion-mnist', 'mnist')
-    .option('--data-dir <dir>', 'folder for the four files (default: $NN_TRAIN_DATA_DIR or data/<dataset>)')
+    .option('--data-dir <dir>', 'folder for the four files (default: <root>/<dataset>, the root being $NN_TRAIN_DATA_DIR or data/)')
     .option('--mirror <url>', 'base URL to fetch from, http(s) or file (default: $NN_TRAIN_MIRROR or the built-in mirrors)')
     .option('--timeout <sec>', 'give up on a mirror after this many seconds without data', '30')
     .option('--json', 'one JSON object per file and a summary, instead of a table', false)

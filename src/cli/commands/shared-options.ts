@@ -5,7 +5,7 @@ import { DEFAULTS } from '../../defaults.js';
 export function addDataOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or mnist-10k (bundled, offline)').default(DEFAULTS.dataset, DEFAULTS.dataset))
-    .option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw); default: the cache in data/<dataset>')
+    .option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw); default: the cache <root>/<dataset>, the root being $NN_TRAIN_DATA_DIR or data/')
     .option('--mirror <url>', 'download from this http:, https: or file: URL instead of the built-in mirrors')
     .option('--offline', 'never touch the network')
     .option('--no-fallback', 'fail (exit 1) instead of falling back to the bundled mnist-10k when MNIST cannot be fetched');
