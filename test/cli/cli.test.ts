@@ -120,12 +120,22 @@ describe('training on the bundled mnist-10k', () => {
     expect(readdirSync(dir)).toEqual(['curves.svg']);
   });
 
-  it('--quiet prints the table and summary only', async () => {
-    const r = await run(['--iters', '80', '--quiet', ...SMALL]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/Final:/);
-    expect(r.stdout).not.toMatch(/[▁▂▃▄▅▆▇]/);
+  it('--quiet keeps every result (headline, table, summary, confusion matrix) and drops the rest', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'quiet-'));
+    const plot = path.join(dir, 'q.svg');
+    const args = ['--iters', '160', '--plot', plot, ...SMALL];
+    const [loud, quiet] = await Promise.all([run(args), run([...args, '--quiet'])]);
+    expect(loud.code).toBe(0);
+    expect(quiet.code).toBe(0);
+    expect(loud.stderr).toMatch(/Loaded mnist-10k[^]*Wrote /);
+    expect(quiet.stderr).toBe(''); // no spinner, progress or notices (warnings and errors would still show)
+    expect(existsSync(plot)).toBe(true);
+    expect(loud.stdout).toMatch(/[▁▂▃▄▅▆▇]/); // the terminal chart: decoration, not a result
+    expect(quiet.stdout).not.toMatch(/[▁▂▃▄▅▆▇]/);
+    for (const result of [/^Training 784-50-10 .*seed 42/m, /│ +2 │ +160 │/, /^Final: /m, /^Confusion matrix, test set: /m]) {
+      expect(loud.stdout).toMatch(result);
+      expect(quiet.stdout).toMatch(result);
+    }
   });
 
   it('Ctrl-C stops at the next step, prints the rows so far and exits 130', async () => {

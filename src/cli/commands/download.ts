@@ -10,7 +10,7 @@ export function downloadCommand(): Command {
     .option('--timeout <sec>', 'give up on a mirror after this many seconds without data', '30')
     .option('--json', 'one JSON object per file and a summary, instead of a table', false)
     .option('--no-color', 'no ANSI colours')
-    .option('--quiet', 'no progress on stderr', false)
+    .option('--quiet', 'results only: no progress on stderr (the table or JSON still prints; warnings and errors too)', false)
     .addHelpText(
       'after',
       `

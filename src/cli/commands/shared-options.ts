@@ -15,7 +15,8 @@ export function addDataOptions(cmd: Command): Command {
 export function addOutputOptions(cmd: Command, json: string): Command {
   return cmd
     .option('--json', json)
-    .option('--quiet', 'no spinner, progress bar, chart or notices')
+    // Scripts want the numbers without the show: results stay, decoration goes.
+    .option('--quiet', 'results only: no spinner, progress bar, notices or terminal chart (tables, summary and confusion matrix still print; warnings and errors too)')
     .option('--no-color', 'no ANSI colours (also NO_COLOR=1, TERM=dumb, or any pipe)');
 }
 
