@@ -5,7 +5,7 @@ import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange, 
 import { jsKernels } from './js.js';
 import type { ForwardOp, ImageSource, Kernels } from './kernels.js';
 import { JOB_FORWARD, JOB_WEIGHT_GRAD, type WorkerPool } from './threads/pool.js';
-import { checkGatherIndices, countNonzeros, ImageRows, type PixelLists } from './sparse-images.js';
+import { checkGatherIndices, countNonzeros, ImageRows } from './sparse-images.js';
 
 /**
  * The float32 WebAssembly SIMD backend: kernels compiled from ./assembly/index.ts by
@@ -35,7 +35,8 @@ export interface WasmExports {
   axpy(y: number, alpha: number, x: number, n: number): void;
   reluForward(out: number, x: number, n: number): void;
   reluBackward(dx: number, dout: number, x: number, n: number): void;
-  buildPixelLists(images: number, count: number, D: number, starts: number, cols: number, vals: number, e: number, scale: number): number;
+  buildPixelLists(images: number, count: number, D: number, starts: number, cols: number, vals: number, e: number): number;
+  initScale(): void;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -151,9 +152,13 @@ export class Heap {
   }
 }
 
-/** A set's pixel lists and labels in the shared memory, where every thread can read them. */
+/**
+ * A set's pixel lists and labels in the shared memory, where every thread can read them.
+ * The values are the u8 pixels themselves (the kernels scale them by 1/255 through a table):
+ * a quarter of the memory of float values.
+ */
 export interface WasmImageSource extends ImageSource {
-  readonly lists: PixelLists & { readonly vals: Float32Array };
+  readonly lists: { readonly starts: Int32Array; readonly cols: Uint16Array; readonly vals: Uint8Array };
   readonly labels: Uint8Array; // labels: (count), a copy in the shared memory
 }
 
@@ -243,7 +248,7 @@ export function sourceFromDescriptor(memory: WebAssembly.Memory, d: ImageSourceD
     lists: {
       starts: new Int32Array(buf, d.starts, d.count + 1),
       cols: new Uint16Array(buf, d.colIdx, d.nnz),
-      vals: new Float32Array(buf, d.vals, d.nnz),
+      vals: new Uint8Array(buf, d.vals, d.nnz),
     },
   };
 }
@@ -286,6 +291,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const heap = options.heap ?? fresh?.heap ?? new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE - HEAP_BASE, true);
   const instance = new WebAssembly.Instance(wasmModule(), { env: { memory } });
   const w = instance.exports as unknown as WasmExports;
+  w.initScale(); // the same table from every thread: writing it again changes nothing
   const js = jsKernels('float32'); // for matrices from elsewhere (tests, one-hot targets)
   const sources = new WeakMap<ImageSet, WasmImageSource>();
   const scratch: EvalScratch = new Map();
@@ -308,17 +314,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     if (D > 65536) throw new RangeError(`images of ${D} pixels are too large for 16-bit column indices`);
     const CHUNK = 1024;
     const buffer = heap.allocBytes(CHUNK * D); // buffer: (1024, D) uint8, reused for every chunk
-    const scalePtr = heap.allocBytes(256 * 4);
-    new Float32Array(memory.buffer, scalePtr, 256).set(Array.from({ length: 256 }, (_, p) => p / 255)); // the book's normalize=True
     let e = 0;
     for (let n = 0; n < set.count; n += CHUNK) {
       const m = Math.min(CHUNK, set.count - n);
       new Uint8Array(memory.buffer, buffer, m * D).set(set.images.subarray(n * D, (n + m) * D));
-      e = w.buildPixelLists(buffer, m, D, lists.starts.byteOffset + 4 * n, lists.cols.byteOffset, lists.vals.byteOffset, e, scalePtr);
+      e = w.buildPixelLists(buffer, m, D, lists.starts.byteOffset + 4 * n, lists.cols.byteOffset, lists.vals.byteOffset, e);
     }
     lists.starts[set.count] = e;
     heap.release(buffer, CHUNK * D);
-    heap.release(scalePtr, 256 * 4);
   }
 
   const kernels: WasmKernels = {
@@ -432,9 +435,11 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       if (source === undefined) {
         const nnz = countNonzeros(set);
         const starts = heap.int32(set.count + 1); // starts: (count + 1)
-        const colsPtr = heap.allocBytes(nnz * 2); // (allocate before reading memory.buffer: it may grow)
+        const colsPtr = heap.allocBytes(nnz * 2);
+        const valsPtr = heap.allocBytes(nnz); // (allocate before reading memory.buffer: it may grow)
         const cols = new Uint16Array(memory.buffer, colsPtr, nnz); // cols: (nnz)
-        const lists = { starts, cols, vals: heap.float32(nnz) }; // vals: (nnz)
+        const vals = new Uint8Array(memory.buffer, valsPtr, nnz); // vals: (nnz), the u8 pixels
+        const lists = { starts, cols, vals };
         buildLists(set, lists);
         const labelsPtr = heap.allocBytes(set.count);
         const labels = new Uint8Array(memory.buffer, labelsPtr, set.count); // labels: (count)

@@ -8,8 +8,23 @@
 // ascending) but in float32, so results agree with reference.ts to float32 round-off.
 //
 // "Sparse" inputs are images as per-image lists of nonzero pixels (cols: u16 column
-// indices, vals: f32 values), with a batch given as a rows table of (start, end) entry
-// indices per row. Skipping zeros is exact: 0 * w adds nothing.
+// indices, pixels: the u8 pixel values, read through SCALE as pixel / 255), with a batch
+// given as a rows table of (start, end) entry indices per row. Skipping zeros is exact:
+// 0 * w adds nothing. One byte a value instead of four keeps MNIST's lists at 27 MB, which
+// halves the time spent faulting in fresh pages at start-up.
+
+// SCALE[p] = p / 255 as float32 (the book's normalize=True), filled by initScale.
+const SCALE: usize = memory.data(256 * 4, 16);
+
+/** Fills SCALE; JavaScript calls it once per memory, before any sparse kernel. */
+export function initScale(): void {
+  for (let p = 0; p < 256; p++) store<f32>(SCALE + (<usize>p << 2), <f32>(<f64>p / 255.0));
+}
+
+// The value of entry e of a pixel list.
+@inline function pixelValue(pixels: usize, e: i32): f32 {
+  return load<f32>(SCALE + (<usize>load<u8>(pixels + <usize>e) << 2));
+}
 
 // ---- helpers --------------------------------------------------------------------------
 
@@ -51,7 +66,7 @@
   let a5 = f32x4.splat(0);
   let a6 = f32x4.splat(0);
   for (let e = start; e < end; e++) {
-    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const s = f32x4.splat(pixelValue(vals, e));
     const p = w + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
     a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p, 0)));
     a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
@@ -80,7 +95,7 @@
   const d5 = loadLanes(d + 80, m - 20);
   const d6 = loadLanes(d + 96, m - 24);
   for (let e = start; e < end; e++) {
-    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const s = f32x4.splat(pixelValue(vals, e));
     const p = dw + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
     storeLanes(p + 0, f32x4.add(v128.load(p, 0), f32x4.mul(s, d0)), m - 0);
     storeLanes(p + 16, f32x4.add(v128.load(p, 16), f32x4.mul(s, d1)), m - 4);
@@ -100,7 +115,7 @@
   let a2 = f32x4.splat(0);
   let a3 = f32x4.splat(0);
   for (let e = start; e < end; e++) {
-    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const s = f32x4.splat(pixelValue(vals, e));
     const p = w + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
     a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p, 0)));
     a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
@@ -136,7 +151,7 @@ export function sparseMatmul(out: usize, rows: usize, r0: i32, r1: i32, cols: us
   const d2 = loadLanes(d + 32, m - 8);
   const d3 = loadLanes(d + 48, m - 12);
   for (let e = start; e < end; e++) {
-    const s = f32x4.splat(load<f32>(vals + (<usize>e << 2)));
+    const s = f32x4.splat(pixelValue(vals, e));
     const p = dw + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
     storeBlock4(
       p,
@@ -192,7 +207,7 @@ export function buildColumns(counts: usize, records: usize, D: i32, rows: usize,
       const p = load<i32>(c);
       store<i32>(c, p + 1);
       const r = records + (<usize>(k * N + p) << 3);
-      store<f32>(r, load<f32>(vals + (<usize>e << 2)));
+      store<f32>(r, pixelValue(vals, e));
       store<u32>(r, offset, 4);
     }
   }
@@ -409,25 +424,33 @@ export function reluBackward(dx: usize, dout: usize, x: usize, n: i32): void {
 
 /**
  * Appends the nonzero pixels of `count` uint8 images (D pixels each, at `images`) to the
- * lists: starts[n] = entry index of image n's first pixel, cols = pixel index, vals =
- * scale[pixel] (the pixel / 255 of a dense batch). Zeros are skipped 8 at a time.
+ * lists: starts[n] = entry index of image n's first pixel, cols = pixel index, vals = the
+ * pixel's u8 value. Sixteen pixels are tested at a time: a
+ * bit mask of the nonzero ones, walked lowest bit first, so entries stay in pixel order.
  * Returns the entry index after the last one written.
  */
-export function buildPixelLists(images: usize, count: i32, D: i32, starts: usize, cols: usize, vals: usize, e: i32, scale: usize): i32 {
-  const D8 = D & ~7;
+export function buildPixelLists(images: usize, count: i32, D: i32, starts: usize, cols: usize, vals: usize, e: i32): i32 {
+  const D16 = D & ~15;
+  const zero = i8x16.splat(0);
   for (let n = 0; n < count; n++) {
     store<i32>(starts + (<usize>n << 2), e);
     const img = images + <usize>(n * D);
-    for (let k = 0; k < D; k += 8) {
-      if (k < D8 && load<u64>(img + <usize>k) === 0) continue;
-      const kEnd = min(k + 8, D);
-      for (let q = k; q < kEnd; q++) {
-        const p = <i32>load<u8>(img + <usize>q);
-        if (p !== 0) {
-          store<u16>(cols + (<usize>e << 1), <u16>q);
-          store<f32>(vals + (<usize>e << 2), load<f32>(scale + (<usize>p << 2)));
-          e++;
-        }
+    for (let k = 0; k < D16; k += 16) {
+      let mask = i8x16.bitmask(i8x16.ne(v128.load(img + <usize>k), zero));
+      while (mask !== 0) {
+        const q = k + ctz(mask);
+        mask &= mask - 1;
+        store<u16>(cols + (<usize>e << 1), <u16>q);
+        store<u8>(vals + <usize>e, load<u8>(img + <usize>q));
+        e++;
+      }
+    }
+    for (let q = D16; q < D; q++) {
+      const p = <i32>load<u8>(img + <usize>q);
+      if (p !== 0) {
+        store<u16>(cols + (<usize>e << 1), <u16>q);
+        store<u8>(vals + <usize>e, <u8>p);
+        e++;
       }
     }
   }
