@@ -1,5 +1,5 @@
 import type { ImageSet } from '../data/dataset.js';
-import { assertShape, type DType, type FloatArray } from '../tensor/matrix.js';
+import { assertShape, isMatrix, type DType, type FloatArray } from '../tensor/matrix.js';
 import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange } from './images.js';
 import type { ImageSource, Kernels } from './kernels.js';
 import { referenceKernels } from './reference.js';
@@ -96,6 +96,57 @@ export function jsKernels(dtype: DType = 'float64'): Kernels {
       }
       const wd = dW.data;
       for (let p = 0; p < D * H; p++) wd[p] = s[p];
+    },
+
+    // The softmax-with-loss kernels as the reference computes them (the same formulas in the
+    // same order, so the same numbers), without its per-element helper calls: each exp is
+    // taken once and kept, and class-index targets are read directly.
+
+    softmax(out, x) {
+      const N = x.rows, C = x.cols;
+      assertShape('softmax out', out, N, C);
+      const e = accumulator(C); // e: (C), one row's exp(x - max) in doubles
+      const xd = x.data, od = out.data;
+      for (let i = 0; i < N; i++) {
+        const r = i * C;
+        let max = -Infinity;
+        for (let j = 0; j < C; j++) max = Math.max(max, xd[r + j]);
+        let sum = 0;
+        for (let j = 0; j < C; j++) sum += e[j] = Math.exp(xd[r + j] - max);
+        for (let j = 0; j < C; j++) od[r + j] = e[j] / sum;
+      }
+    },
+
+    crossEntropy(y, t) {
+      if (isMatrix(t)) return ref.crossEntropy(y, t);
+      const N = y.rows, C = y.cols, yd = y.data;
+      let sum = 0;
+      for (let i = 0; i < N; i++) sum += Math.log(yd[i * C + t[i]] + 1e-7);
+      return -sum / N;
+    },
+
+    softmaxCrossEntropyBackward(dx, y, t) {
+      if (isMatrix(t)) return ref.softmaxCrossEntropyBackward(dx, y, t);
+      const N = y.rows, C = y.cols;
+      assertShape('softmaxCrossEntropyBackward dx', dx, N, C);
+      const yd = y.data, dd = dx.data;
+      for (let i = 0; i < N; i++) {
+        const r = i * C, ti = t[i];
+        for (let j = 0; j < C; j++) dd[r + j] = (yd[r + j] - (ti === j ? 1 : 0)) / N;
+      }
+    },
+
+    countCorrect(y, t) {
+      if (isMatrix(t)) return ref.countCorrect(y, t);
+      const C = y.cols, yd = y.data;
+      let correct = 0;
+      for (let i = 0; i < y.rows; i++) {
+        const r = i * C;
+        let best = 0;
+        for (let j = 1; j < C; j++) if (yd[r + j] > yd[r + best]) best = j;
+        if (best === t[i]) correct++;
+      }
+      return correct;
     },
 
     loadImages(set) {

@@ -79,6 +79,34 @@ describe.each(CASES)('$name kernels vs reference', ({ make, exact }) => {
     check(db, dbr, N, 'sumRows');
   });
 
+  it.each([
+    [1, 1],
+    [7, 10],
+    [100, 10],
+    [3, 13],
+  ])('softmax-with-loss kernels on (%i x %i) scores: the reference numbers bit for bit', (N, C) => {
+    const rng = new Rng(N * 100 + C);
+    const x = randomOf(fast, rng, N, C, 8);
+    if (C > 2) x.data[1] = x.data[0]; // a tie: the first max wins
+    const xr = copyTo(ref, x);
+    const labels = new Uint8Array(N).map(() => rng.int(C));
+    labels[0] = 0;
+    const oneHot = ref.alloc(N, C);
+    labels.forEach((c, i) => (oneHot.data[i * C + c] = 1));
+    const y = fast.alloc(N, C), yr = ref.alloc(N, C);
+    fast.softmax(y, x);
+    ref.softmax(yr, xr);
+    expect(Array.from(y.data), 'softmax').toEqual(Array.from(yr.data));
+    for (const t of [labels, oneHot]) {
+      expect(fast.crossEntropy(y, t), 'crossEntropy').toBe(ref.crossEntropy(yr, t));
+      const dx = fast.alloc(N, C), dxr = ref.alloc(N, C);
+      fast.softmaxCrossEntropyBackward(dx, y, t);
+      ref.softmaxCrossEntropyBackward(dxr, yr, t);
+      expect(Array.from(dx.data), 'softmaxCrossEntropyBackward').toEqual(Array.from(dxr.data));
+      expect(fast.countCorrect(x, t), 'countCorrect').toBe(ref.countCorrect(xr, t));
+    }
+  });
+
   it.each([1, 3, 4, 7, 50, 1001])('elementwise kernels over %i entries', (n) => {
     const rng = new Rng(n);
     const x = randomOf(fast, rng, 1, n, 1, 0.2);
