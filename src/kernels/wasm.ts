@@ -189,7 +189,7 @@ export class WasmImageRows extends ImageRows<WasmImageSource> {
     if (this.columnBlocks === null) {
       this.columnBlocks = {
         counts: heap.int32(D), // counts: (D), entries per pixel
-        records: heap.allocBytes(D * this.rows * 8), // records: (D, rows) of (value f32, dout offset u32)
+        records: heap.allocBytes(D * this.rows * 4), // records: (D, rows) u32, (dout offset << 8) | pixel
       };
     }
     const c = this.columnBlocks;
@@ -372,7 +372,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransA dout', dout, N, H);
       assertShape('matmulTransA dW', dW, D, H);
       if (!inWasm(dW) || !inWasm(dout)) return js.matmulTransA(dW, x, dout);
-      if (sparse(x) && N <= 65536) {
+      if (sparse(x) && N * H * 4 < 1 << 24) {
         // By pixel: the batch's entries sorted by pixel, then each dW row summed in registers
         // and stored once. Rows are independent, so thread p takes the pixels of about a
         // 1/threads share of the entries and the numbers are the same with any --threads.

@@ -193,22 +193,21 @@ export function sparseMatmulTransA(dW: usize, D: i32, r0: i32, r1: i32, rows: us
 
 /**
  * Sorts a batch's pixel entries by pixel, in one pass: column k has room for all N rows at
- * slots [k * N, k * N + counts[k]), each an 8-byte record (value f32, byte offset of the
- * batch row in dout as u32), rows ascending. counts: (D) i32; records: (D * N) of 8 bytes.
+ * slots [k * N, k * N + counts[k]), rows ascending, each slot one u32: the byte offset of the
+ * batch row in dout (shifted up 8 bits) and the u8 pixel. counts: (D) i32; records: (D * N)
+ * u32. Needs N * H * 4 < 2^24.
  */
 export function buildColumns(counts: usize, records: usize, D: i32, rows: usize, N: i32, cols: usize, vals: usize, H: i32): void {
   memory.fill(counts, 0, <usize>D << 2);
   for (let i = 0; i < N; i++) {
     const end = load<i32>(rows + (<usize>i << 3), 4);
-    const offset = <u32>(i * H) << 2;
+    const offset = <u32>(i * H) << 10; // (i * H * 4) << 8
     for (let e = load<i32>(rows + (<usize>i << 3)); e < end; e++) {
       const k = <i32>load<u16>(cols + (<usize>e << 1));
       const c = counts + (<usize>k << 2);
       const p = load<i32>(c);
       store<i32>(c, p + 1);
-      const r = records + (<usize>(k * N + p) << 3);
-      store<f32>(r, pixelValue(vals, e));
-      store<u32>(r, offset, 4);
+      store<u32>(records + (<usize>(k * N + p) << 2), offset | <u32>load<u8>(vals + <usize>e));
     }
   }
 }
@@ -223,9 +222,10 @@ export function buildColumns(counts: usize, records: usize, D: i32, rows: usize,
   let a4 = f32x4.splat(0);
   let a5 = f32x4.splat(0);
   let a6 = f32x4.splat(0);
-  for (let r = start; r < end; r += 8) {
-    const s = f32x4.splat(load<f32>(r));
-    const d = dout + <usize>load<u32>(r, 4);
+  for (let r = start; r < end; r += 4) {
+    const record = load<u32>(r);
+    const s = f32x4.splat(load<f32>(SCALE + (<usize>(record & 255) << 2)));
+    const d = dout + <usize>(record >> 8);
     a0 = f32x4.add(a0, f32x4.mul(s, v128.load(d, 0)));
     a1 = f32x4.add(a1, f32x4.mul(s, v128.load(d, 16)));
     a2 = f32x4.add(a2, f32x4.mul(s, v128.load(d, 32)));
@@ -249,9 +249,10 @@ export function buildColumns(counts: usize, records: usize, D: i32, rows: usize,
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
   let a3 = f32x4.splat(0);
-  for (let r = start; r < end; r += 8) {
-    const s = f32x4.splat(load<f32>(r));
-    const d = dout + <usize>load<u32>(r, 4);
+  for (let r = start; r < end; r += 4) {
+    const record = load<u32>(r);
+    const s = f32x4.splat(load<f32>(SCALE + (<usize>(record & 255) << 2)));
+    const d = dout + <usize>(record >> 8);
     a0 = f32x4.add(a0, f32x4.mul(s, v128.load(d, 0)));
     a1 = f32x4.add(a1, f32x4.mul(s, v128.load(d, 16)));
     a2 = f32x4.add(a2, f32x4.mul(s, v128.load(d, 32)));
@@ -268,8 +269,8 @@ export function buildColumns(counts: usize, records: usize, D: i32, rows: usize,
  */
 export function columnsMatmulTransA(dW: usize, k0: i32, k1: i32, counts: usize, records: usize, N: i32, dout: usize, H: i32): void {
   for (let k = k0; k < k1; k++) {
-    const start = records + (<usize>(k * N) << 3);
-    const end = start + (<usize>load<i32>(counts + (<usize>k << 2)) << 3);
+    const start = records + (<usize>(k * N) << 2);
+    const end = start + (<usize>load<i32>(counts + (<usize>k << 2)) << 2);
     const dst = dW + (<usize>(k * H) << 2);
     if (start === end) {
       memory.fill(dst, 0, <usize>H << 2);
