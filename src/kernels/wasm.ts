@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ImageSet } from '../data/dataset.js';
 import { assertShape, type Matrix } from '../tensor/matrix.js';
-import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange, type EvalScratch } from './images.js';
+import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange, EVAL_CHUNK, type EvalScratch } from './images.js';
 import { jsKernels } from './js.js';
 import type { ForwardOp, ImageSource, Kernels } from './kernels.js';
-import { JOB_FORWARD, JOB_WEIGHT_GRAD, type WorkerPool } from './threads/pool.js';
+import { countChunks, JOB_FORWARD, JOB_WEIGHT_GRAD, type WorkerPool } from './threads/pool.js';
 import { checkGatherIndices, countNonzeros, ImageRows } from './sparse-images.js';
 
 /**
@@ -295,6 +295,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const js = jsKernels('float32'); // for matrices from elsewhere (tests, one-hot targets)
   const sources = new WeakMap<ImageSet, WasmImageSource>();
   const scratch: EvalScratch = new Map();
+  const nextChunk = heap.int32(1); // the next chunk to evaluate, shared with the workers
   const pool = options.pool ?? null;
   const threads = 1 + (pool?.workers ?? 0);
   // The first layer's step is split over the threads when this many image rows or more.
@@ -352,7 +353,9 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
           pool!.post(p - 1, JOB_FORWARD, args);
         }
         w.sparseMatmul(ptr(out), a.table.byteOffset, 0, part(N, 1), cols.byteOffset, vals.byteOffset, ptr(b), H);
-        for (let p = 1; p < threads; p++) pool!.wait(p - 1);
+        for (let p = 1; p < threads; p++) {
+          pool!.wait(p - 1, () => w.sparseMatmul(ptr(out), a.table.byteOffset, part(N, p), part(N, p + 1), cols.byteOffset, vals.byteOffset, ptr(b), H));
+        }
       } else if (inWasm(a)) {
         w.matmul(ptr(out), ptr(a), ptr(b), 0, N, D, H);
       } else {
@@ -386,7 +389,9 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
           pool!.post(p - 1, JOB_WEIGHT_GRAD, args);
         }
         w.columnsMatmulTransA(ptr(dW), 0, bounds[1], c.counts.byteOffset, c.records, N, ptr(dout), H);
-        for (let p = 1; p < threads; p++) pool!.wait(p - 1);
+        for (let p = 1; p < threads; p++) {
+          pool!.wait(p - 1, () => w.columnsMatmulTransA(ptr(dW), bounds[p], bounds[p + 1], c.counts.byteOffset, c.records, N, ptr(dout), H));
+        }
       } else if (sparse(x)) {
         const { cols, vals } = x.source!.lists;
         w.sparseMatmulTransA(ptr(dW), D, 0, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H);
@@ -477,14 +482,12 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const T = Math.min(threads, Math.max(1, Math.floor(count / 1000)));
       const wasmOps = ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
       if (T === 1 || pool === null || !wasmOps) return countCorrectRange(this, ops, source, 0, count, scratch);
-      // A fixed split: part p is [p * count / T, (p + 1) * count / T); this thread takes part 0.
-      const bound = (p: number) => Math.floor((p * count) / T);
-      const ranges: [number, number][] = [];
-      for (let p = 1; p < T; p++) ranges.push([bound(p), bound(p + 1)]);
-      const wait = pool.startEval(ops, source, ranges);
+      // Every thread takes chunks from a shared counter until none are left.
+      Atomics.store(nextChunk, 0, 0);
+      const wait = pool.startEval(ops, source, nextChunk.byteOffset, EVAL_CHUNK, T - 1);
       evaluating = true;
       try {
-        const mine = countCorrectRange(this, ops, source, 0, bound(1), scratch);
+        const mine = countChunks(nextChunk, count, EVAL_CHUNK, (start, end) => countCorrectRange(this, ops, source, start, end, scratch));
         return wait().reduce((s, c) => s + c, mine);
       } finally {
         evaluating = false;

@@ -14,6 +14,10 @@ import { describeSource, type Heap, type ImageSourceDescriptor, type WasmImageSo
  * - a range of images to evaluate (its description arrives by message).
  * Every output element is computed by one thread in the same order whatever the split, so the
  * numbers are the same with any --threads.
+ *
+ * A job is claimed before it runs (a compare-and-swap on CLAIMED, by the worker or by the
+ * caller): a caller that finds its worker has not yet taken a step job runs it itself, so a
+ * worker descheduled on a busy machine costs the job's own time, not a scheduler tick.
  */
 
 /** Where the build puts the worker; the same path from src/ and dist/. */
@@ -28,11 +32,12 @@ export const KIND = 2;
 export const STATUS = 3; // 0 ok, 1 failed (message in the error text)
 export const RESULT = 4;
 export const ARGS = 5; // 10 arguments
+export const CLAIMED = 15; // the SEQ of the last job someone started
 export const CONTROL_WORDS = 16;
 
 export const JOB_FORWARD = 1; // sparseMatmul over rows [r0, r1)
 export const JOB_WEIGHT_GRAD = 2; // columnsMatmulTransA over pixel rows [k0, k1) of dW
-export const JOB_EVAL = 3; // countCorrectRange, described by the message
+export const JOB_EVAL = 3; // chunks of a set to evaluate, taken from a shared counter, described by the message
 
 /**
  * How long a waiting thread spins before it sleeps, in milliseconds: longer than the gap
@@ -59,10 +64,25 @@ export type OpDescriptor =
   | { kind: 'sigmoid' };
 
 export interface EvalJob {
+  seq: number; // the job it describes (an unclaimed job's message is skipped)
   ops: OpDescriptor[];
   source: ImageSourceDescriptor;
-  start: number;
-  end: number;
+  next: number; // byte offset of the i32 counter of chunks taken
+  count: number; // images in the set
+  chunk: number; // images per chunk
+}
+
+/**
+ * Counts correct images chunk by chunk, taking chunk numbers from the shared counter until
+ * none are left: threads share the set dynamically (no one idles while another has work),
+ * and since each image's answer depends on nothing else, the total is the same.
+ */
+export function countChunks(next: Int32Array, count: number, chunk: number, countRange: (start: number, end: number) => number): number {
+  let correct = 0;
+  for (let c = Atomics.add(next, 0, 1); c * chunk < count; c = Atomics.add(next, 0, 1)) {
+    correct += countRange(c * chunk, Math.min(count, (c + 1) * chunk));
+  }
+  return correct;
 }
 
 export interface WorkerInit {
@@ -78,9 +98,16 @@ export interface WorkerPool {
   readonly workers: number;
   /** Posts a job of `kind` to worker w; `wait(w)` returns its result. */
   post(w: number, kind: number, args: readonly number[]): void;
-  /** Starts evaluation ranges, one per worker, and returns the wait for their counts. */
-  startEval(ops: readonly ForwardOp[], source: WasmImageSource, ranges: readonly [number, number][]): () => number[];
-  wait(w: number): number;
+  /**
+   * Starts `workers` evaluation jobs over the set's chunks, taken from the i32 counter at
+   * byte offset `next` (set to 0 by the caller), and returns the wait for their counts.
+   */
+  startEval(ops: readonly ForwardOp[], source: WasmImageSource, next: number, chunk: number, workers: number): () => number[];
+  /**
+   * Worker w's result. If `runHere` is given and the worker has not started the job yet,
+   * the job is taken back and `runHere` does it on this thread instead.
+   */
+  wait(w: number, runHere?: () => void): number;
 }
 
 /** Starts `workers` threads and resolves once every one has its kernels ready. */
@@ -122,9 +149,14 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
       Atomics.store(c, SEQ, seqs[w]);
       Atomics.notify(c, SEQ);
     },
-    wait(w) {
+    wait(w, runHere) {
       const c = controls[w];
       const seq = seqs[w];
+      if (runHere !== undefined && Atomics.compareExchange(c, CLAIMED, seq - 1, seq) === seq - 1) {
+        runHere();
+        Atomics.store(c, DONE, seq); // as the worker would have: the next wait counts from here
+        return 0;
+      }
       waitWhile(c, DONE, seq - 1);
       if (c[STATUS] !== 0) {
         const bytes = new Uint8Array(memory.buffer, errors[w], ERROR_BYTES).slice();
@@ -133,19 +165,22 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
       }
       return c[RESULT];
     },
-    startEval(ops, source, ranges) {
-      if (ranges.length > workers) throw new RangeError(`${ranges.length} ranges for ${workers} workers`);
+    startEval(ops, source, next, chunk, count) {
+      if (count > workers) throw new RangeError(`${count} evaluation jobs for ${workers} workers`);
       const opList: OpDescriptor[] = ops.map((op) => {
         if (op.kind !== 'affine') return { kind: op.kind };
         return { kind: 'affine', W: ptrOf(op.W), b: ptrOf(op.b), rows: op.W.rows, cols: op.W.cols };
       });
       const sourceDesc = describeSource(source);
-      ranges.forEach(([start, end], w) => {
-        const job: EvalJob = { ops: opList, source: sourceDesc, start, end };
+      const used = Array.from({ length: count }, (_, w) => w);
+      for (const w of used) {
+        const job: EvalJob = { seq: seqs[w] + 1, ops: opList, source: sourceDesc, next, count: source.set.count, chunk };
         ports[w].postMessage(job); // delivered before the job is posted below
         pool.post(w, JOB_EVAL, []);
-      });
-      return () => ranges.map((_, w) => pool.wait(w));
+      }
+      // Called once the caller's own share has run out of chunks: a job no worker has started
+      // by then has nothing left to do, so it is taken back rather than waited for.
+      return () => used.map((w) => pool.wait(w, () => {}));
     },
   };
   return pool;

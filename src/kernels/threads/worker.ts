@@ -3,7 +3,7 @@ import type { Matrix } from '../../tensor/matrix.js';
 import { countCorrectRange, type EvalScratch } from '../images.js';
 import type { ForwardOp } from '../kernels.js';
 import { Heap, sourceFromDescriptor, wasmKernels, type WasmImageSource } from '../wasm.js';
-import { ARGS, CONTROL_WORDS, DONE, ERROR_BYTES, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
+import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
 
 // One worker thread of the pool (./pool.ts): waits on its control block, runs each job with
 // the same kernels over the main thread's memory, and marks it done.
@@ -31,10 +31,11 @@ function evaluate(job: EvalJob): number {
   const ops: ForwardOp[] = job.ops.map((op) =>
     op.kind === 'affine' ? { kind: 'affine', W: view(op.W, op.rows, op.cols), b: view(op.b, 1, op.cols) } : op,
   );
-  return countCorrectRange(kernels, ops, source, job.start, job.end, scratch);
+  const next = new Int32Array(memory.buffer, job.next, 1);
+  return countChunks(next, job.count, job.chunk, (start, end) => countCorrectRange(kernels, ops, source!, start, end, scratch));
 }
 
-function run(kind: number): number {
+function run(kind: number, seq: number): number {
   const a = (i: number) => control[ARGS + i];
   if (kind === JOB_FORWARD) {
     w.sparseMatmul(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
@@ -45,9 +46,13 @@ function run(kind: number): number {
     return 0;
   }
   if (kind === JOB_EVAL) {
-    const message = receiveMessageOnPort(init.port);
-    if (message === undefined) throw new Error('evaluation job without its description');
-    return evaluate(message.message as EvalJob);
+    // Messages of evaluation jobs the caller took back are still queued: skip them.
+    for (;;) {
+      const message = receiveMessageOnPort(init.port);
+      if (message === undefined) throw new Error('evaluation job without its description');
+      const job = message.message as EvalJob;
+      if (job.seq === seq) return evaluate(job);
+    }
   }
   throw new Error(`unknown job kind ${kind}`);
 }
@@ -57,11 +62,13 @@ let seen = 0;
 for (;;) {
   waitWhile(control, SEQ, seen);
   seen = Atomics.load(control, SEQ);
+  // The caller may have taken the job back (and even posted the next): start only one we claim.
+  if (Atomics.compareExchange(control, CLAIMED, seen - 1, seen) !== seen - 1) continue;
   // The main thread may have grown the memory since the last job; growing by zero pages
   // makes this thread's instance see the new size.
   memory.grow(0);
   try {
-    control[RESULT] = run(control[KIND]);
+    control[RESULT] = run(control[KIND], seen);
     control[STATUS] = 0;
   } catch (err) {
     // The main thread is blocked waiting: leave the message where it can read it.
