@@ -4,7 +4,7 @@ import { assertShape, type Matrix } from '../tensor/matrix.js';
 import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange, EVAL_CHUNK, type EvalScratch } from './images.js';
 import { jsKernels } from './js.js';
 import type { ForwardOp, ImageSource, Kernels } from './kernels.js';
-import { countChunks, JOB_FORWARD, JOB_WEIGHT_GRAD, type WorkerPool } from './threads/pool.js';
+import { countChunks, JOB_AXPY, JOB_FORWARD, JOB_WEIGHT_GRAD, type WorkerPool } from './threads/pool.js';
 import { checkGatherIndices, countNonzeros, ImageRows } from './sparse-images.js';
 
 /**
@@ -25,8 +25,7 @@ const PAD = 64; // after every block: a 16-float SIMD block may read past a row'
 export interface WasmExports {
   sparseMatmul(out: number, rows: number, r0: number, r1: number, cols: number, vals: number, W: number, H: number): void;
   sparseMatmulTransA(dW: number, D: number, r0: number, r1: number, rows: number, cols: number, vals: number, dout: number, H: number): void;
-  buildColumns(counts: number, records: number, D: number, rows: number, N: number, cols: number, vals: number, H: number): void;
-  columnsMatmulTransA(dW: number, k0: number, k1: number, counts: number, records: number, N: number, dout: number, H: number): void;
+  sparseWeightGrad(dW: number, k0: number, k1: number, counts: number, records: number, rows: number, N: number, cols: number, vals: number, dout: number, H: number): void;
   matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
   matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
   matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number): void;
@@ -155,10 +154,11 @@ export class Heap {
 /**
  * A set's pixel lists and labels in the shared memory, where every thread can read them.
  * The values are the u8 pixels themselves (the kernels scale them by 1/255 through a table):
- * a quarter of the memory of float values.
+ * a quarter of the memory of float values. mids[n] is the entry of image n's first pixel in
+ * the second half of the image (see halfPixel).
  */
 export interface WasmImageSource extends ImageSource {
-  readonly lists: { readonly starts: Int32Array; readonly cols: Uint16Array; readonly vals: Uint8Array };
+  readonly lists: { readonly starts: Int32Array; readonly mids: Int32Array; readonly cols: Uint16Array; readonly vals: Uint8Array };
   readonly labels: Uint8Array; // labels: (count), a copy in the shared memory
 }
 
@@ -167,43 +167,48 @@ function wasmSource(s: ImageSource): WasmImageSource | null {
   return 'labels' in s && 'lists' in s ? (s as WasmImageSource) : null;
 }
 
-/** A batch of images by reference, plus the (start, end) entry table the kernels read. */
+/**
+ * The first layer works on two fixed halves of the pixels, [0, halfPixel) and [halfPixel, D),
+ * whatever the thread count: with two threads each keeps its half of W1 (forward, weight
+ * gradient and update) in its own core's cache, and only a (N, H) partial sum crosses; with
+ * one thread the same halves run one after the other, so the numbers are the same.
+ */
+export const halfPixel = (D: number): number => D >> 1;
+
+/** A batch of images by reference, plus the entry tables the kernels read. */
 export class WasmImageRows extends ImageRows<WasmImageSource> {
   constructor(
     rows: number,
     cols: number,
     heap: Heap,
     readonly table = heap.int32(rows * 2), // table: (rows, 2), each row's [start, end) entries
+    readonly low = heap.int32(rows * 2), // low: (rows, 2), [start, mid): pixels below halfPixel
+    readonly high = heap.int32(rows * 2), // high: (rows, 2), [mid, end): the other half
   ) {
     super(rows, cols, (n) => heap.float32(n));
   }
 
-  private columnBlocks: { counts: Int32Array; records: number } | null = null;
+  private bucketBlocks: { counts: Int32Array; records: number } | null = null;
 
-  /**
-   * The batch's entries sorted by pixel (buildColumns) for a weight gradient with dout rows
-   * of H floats: made on first use, in buffers reused every step.
-   */
-  columns(heap: Heap, w: WasmExports, H: number): { counts: Int32Array; records: number } {
-    const D = this.cols;
-    if (this.columnBlocks === null) {
-      this.columnBlocks = {
-        counts: heap.int32(D), // counts: (D), entries per pixel
-        records: heap.allocBytes(D * this.rows * 4), // records: (D, rows) u32, (dout offset << 8) | pixel
+  /** Buffers for sparseWeightGrad's buckets, made on first use and reused every step. */
+  buckets(heap: Heap): { counts: Int32Array; records: number } {
+    if (this.bucketBlocks === null) {
+      this.bucketBlocks = {
+        counts: heap.int32(this.cols), // counts: (D), entries per pixel
+        records: heap.allocBytes(this.cols * this.rows * 4), // records: (D, rows) u32, (dout offset << 8) | pixel
       };
     }
-    const c = this.columnBlocks;
-    const { cols, vals } = this.source!.lists;
-    w.buildColumns(c.counts.byteOffset, c.records, D, this.table.byteOffset, this.rows, cols.byteOffset, vals.byteOffset, H);
-    return c;
+    return this.bucketBlocks;
   }
 
   point(source: WasmImageSource): void {
-    const starts = source.lists.starts;
+    const { starts, mids } = source.lists;
+    const { table, low, high } = this;
     for (let i = 0; i < this.rows; i++) {
       const img = this.indices[i];
-      this.table[2 * i] = starts[img];
-      this.table[2 * i + 1] = starts[img + 1];
+      table[2 * i] = low[2 * i] = starts[img];
+      low[2 * i + 1] = high[2 * i] = mids[img];
+      table[2 * i + 1] = high[2 * i + 1] = starts[img + 1];
     }
     this.assign(source);
   }
@@ -216,13 +221,14 @@ export interface ImageSourceDescriptor {
   cols: number;
   nnz: number;
   starts: number;
+  mids: number;
   colIdx: number;
   vals: number;
   labels: number;
 }
 
 export function describeSource(s: WasmImageSource): ImageSourceDescriptor {
-  const { starts, cols, vals } = s.lists;
+  const { starts, mids, cols, vals } = s.lists;
   const set = s.set;
   return {
     count: set.count,
@@ -230,6 +236,7 @@ export function describeSource(s: WasmImageSource): ImageSourceDescriptor {
     cols: set.cols,
     nnz: cols.length,
     starts: starts.byteOffset,
+    mids: mids.byteOffset,
     colIdx: cols.byteOffset,
     vals: vals.byteOffset,
     labels: s.labels.byteOffset,
@@ -247,6 +254,7 @@ export function sourceFromDescriptor(memory: WebAssembly.Memory, d: ImageSourceD
     labels,
     lists: {
       starts: new Int32Array(buf, d.starts, d.count + 1),
+      mids: new Int32Array(buf, d.mids, d.count),
       cols: new Uint16Array(buf, d.colIdx, d.nnz),
       vals: new Uint8Array(buf, d.vals, d.nnz),
     },
@@ -271,18 +279,18 @@ export function wasmMemory(): { memory: WebAssembly.Memory; heap: Heap } {
   return { memory, heap: new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE - HEAP_BASE, true) };
 }
 
-/** Pixel bounds [0, b1, ..., D] that give each of `parts` threads about as many entries. */
-function splitByEntries(counts: Int32Array, parts: number): number[] {
-  let total = 0;
-  for (let k = 0; k < counts.length; k++) total += counts[k];
-  const bounds = [0];
-  let seen = 0;
-  for (let k = 0; k < counts.length && bounds.length < parts; k++) {
-    seen += counts[k];
-    if (seen * parts >= total * bounds.length) bounds.push(k + 1);
+/** mids[n] = the first entry of image n at or past pixel `half` (its entries are in pixel order). */
+function findMids(lists: WasmImageSource['lists'], half: number): void {
+  const { starts, mids, cols } = lists;
+  for (let n = 0; n < mids.length; n++) {
+    let lo = starts[n], hi = starts[n + 1];
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (cols[m] < half) lo = m + 1;
+      else hi = m;
+    }
+    mids[n] = lo;
   }
-  while (bounds.length <= parts) bounds.push(counts.length);
-  return bounds;
 }
 
 export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
@@ -302,8 +310,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const SPLIT_ROWS = 32;
   let evaluating = false; // the workers are busy with their own ranges: don't split
   const split = (N: number) => pool !== null && !evaluating && N >= SPLIT_ROWS;
-  /** Part p of [0, n) among the threads: a fixed split. */
-  const part = (n: number, p: number) => Math.floor((p * n) / threads);
+  const partials = new Map<number, Matrix>(); // the first layer's high-half sums, by size
+  const partialOf = (N: number, H: number): Matrix => {
+    let m = partials.get(N * H);
+    if (m === undefined) partials.set(N * H, (m = kernels.alloc(N, H))); // (N, H)
+    return m;
+  };
+  const splitGrads = new WeakSet<object>(); // weight gradients made by halves on two threads
+  const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer); // alpha for a worker
 
   const inWasm = (m: Matrix): boolean => heap.owns(m.data);
   const ptr = (m: Matrix): number => m.data.byteOffset;
@@ -343,19 +357,17 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmul out', out, N, H);
       if (!inWasm(out) || !inWasm(b)) return js.matmul(out, a, b);
       if (sparse(a)) {
+        // out = (low pixels' sum) + (high pixels' sum): the high half goes to a second buffer,
+        // on the worker when there is one, and is added in a fixed order.
         const { cols, vals } = a.source!.lists;
-        const args = [ptr(out), a.table.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H];
-        if (!split(N)) return w.sparseMatmul(ptr(out), a.table.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
-        // Rows [part(p), part(p + 1)) on thread p; this thread takes part 0.
-        for (let p = 1; p < threads; p++) {
-          args[2] = part(N, p);
-          args[3] = part(N, p + 1);
-          pool!.post(p - 1, JOB_FORWARD, args);
-        }
-        w.sparseMatmul(ptr(out), a.table.byteOffset, 0, part(N, 1), cols.byteOffset, vals.byteOffset, ptr(b), H);
-        for (let p = 1; p < threads; p++) {
-          pool!.wait(p - 1, () => w.sparseMatmul(ptr(out), a.table.byteOffset, part(N, p), part(N, p + 1), cols.byteOffset, vals.byteOffset, ptr(b), H));
-        }
+        const second = partialOf(N, H);
+        const high = () => w.sparseMatmul(ptr(second), a.high.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
+        const stepSplit = split(N);
+        if (stepSplit) pool!.post(0, JOB_FORWARD, [ptr(second), a.high.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H]);
+        else high();
+        w.sparseMatmul(ptr(out), a.low.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
+        if (stepSplit) pool!.wait(0, high);
+        w.axpy(ptr(out), 1, ptr(second), N * H); // out + 1 * second: exactly out + second
       } else if (inWasm(a)) {
         w.matmul(ptr(out), ptr(a), ptr(b), 0, N, D, H);
       } else {
@@ -376,21 +388,20 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransA dW', dW, D, H);
       if (!inWasm(dW) || !inWasm(dout)) return js.matmulTransA(dW, x, dout);
       if (sparse(x) && N * H * 4 < 1 << 24) {
-        // By pixel: the batch's entries sorted by pixel, then each dW row summed in registers
-        // and stored once. Rows are independent, so thread p takes the pixels of about a
-        // 1/threads share of the entries and the numbers are the same with any --threads.
-        const c = x.columns(heap, w, H);
-        const args = [ptr(dW), 0, D, c.counts.byteOffset, c.records, N, ptr(dout), H];
-        if (!split(N)) return w.columnsMatmulTransA(ptr(dW), 0, D, c.counts.byteOffset, c.records, N, ptr(dout), H);
-        const bounds = splitByEntries(c.counts, threads);
-        for (let p = 1; p < threads; p++) {
-          args[1] = bounds[p];
-          args[2] = bounds[p + 1];
-          pool!.post(p - 1, JOB_WEIGHT_GRAD, args);
-        }
-        w.columnsMatmulTransA(ptr(dW), 0, bounds[1], c.counts.byteOffset, c.records, N, ptr(dout), H);
-        for (let p = 1; p < threads; p++) {
-          pool!.wait(p - 1, () => w.columnsMatmulTransA(ptr(dW), bounds[p], bounds[p + 1], c.counts.byteOffset, c.records, N, ptr(dout), H));
+        // By pixel, each half of the pixels on its own (the worker's, if any): the half's
+        // entries bucketed by pixel, then each dW row summed in registers and stored once.
+        const K = halfPixel(D);
+        const { counts, records } = x.buckets(heap);
+        const { cols, vals } = x.source!.lists;
+        const args = [ptr(dW), K, D, counts.byteOffset, records, x.high.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H];
+        const high = () => w.sparseWeightGrad(ptr(dW), K, D, counts.byteOffset, records, x.high.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+        const stepSplit = split(N);
+        if (stepSplit) pool!.post(0, JOB_WEIGHT_GRAD, args);
+        else high();
+        w.sparseWeightGrad(ptr(dW), 0, K, counts.byteOffset, records, x.low.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+        if (stepSplit) {
+          pool!.wait(0, high);
+          splitGrads.add(dW.data);
         }
       } else if (sparse(x)) {
         const { cols, vals } = x.source!.lists;
@@ -432,7 +443,15 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     axpy(y, alpha, x) {
       assertShape('axpy x', x, y.rows, y.cols);
       if (!inWasm(y) || !inWasm(x)) return js.axpy(y, alpha, x);
-      w.axpy(ptr(y), alpha, ptr(x), y.rows * y.cols);
+      if (!splitGrads.has(x.data) || !split(SPLIT_ROWS)) return w.axpy(ptr(y), alpha, ptr(x), y.rows * y.cols);
+      // A weight gradient the threads made by pixel halves (the SGD step, W1 -= lr * dW1):
+      // each half of the rows is updated by the thread that made it, where it is cached.
+      const H = y.cols, low = halfPixel(y.rows) * H, n = y.rows * H;
+      const high = () => w.axpy(ptr(y) + 4 * low, alpha, ptr(x) + 4 * low, n - low);
+      f32Bits[0] = alpha;
+      pool!.post(0, JOB_AXPY, [ptr(y) + 4 * low, i32Bits[0], ptr(x) + 4 * low, n - low]);
+      w.axpy(ptr(y), alpha, ptr(x), low);
+      pool!.wait(0, high);
     },
 
     loadImages(set) {
@@ -440,12 +459,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       if (source === undefined) {
         const nnz = countNonzeros(set);
         const starts = heap.int32(set.count + 1); // starts: (count + 1)
+        const mids = heap.int32(set.count); // mids: (count)
         const colsPtr = heap.allocBytes(nnz * 2);
         const valsPtr = heap.allocBytes(nnz); // (allocate before reading memory.buffer: it may grow)
         const cols = new Uint16Array(memory.buffer, colsPtr, nnz); // cols: (nnz)
         const vals = new Uint8Array(memory.buffer, valsPtr, nnz); // vals: (nnz), the u8 pixels
-        const lists = { starts, cols, vals };
+        const lists = { starts, mids, cols, vals };
         buildLists(set, lists);
+        findMids(lists, halfPixel(set.rows * set.cols));
         const labelsPtr = heap.allocBytes(set.count);
         const labels = new Uint8Array(memory.buffer, labelsPtr, set.count); // labels: (count)
         labels.set(set.labels);

@@ -192,13 +192,14 @@ export function sparseMatmulTransA(dW: usize, D: i32, r0: i32, r1: i32, rows: us
 // ---- the weight gradient by pixel (columns) --------------------------------------------
 
 /**
- * Sorts a batch's pixel entries by pixel, in one pass: column k has room for all N rows at
- * slots [k * N, k * N + counts[k]), rows ascending, each slot one u32: the byte offset of the
- * batch row in dout (shifted up 8 bits) and the u8 pixel. counts: (D) i32; records: (D * N)
- * u32. Needs N * H * 4 < 2^24.
+ * Buckets a batch's entries by pixel, in one pass: pixel k has room for all N rows at slots
+ * [k * N, k * N + counts[k]), rows ascending, each slot one u32: the byte offset of the batch
+ * row in dout (shifted up 8 bits) and the u8 pixel. counts: (D) i32; records: (D * N) u32.
+ * The rows table holds only pixels [k0, k1) (one half of the image, see wasm.ts), and only
+ * their counts are cleared. Needs N * H * 4 < 2^24.
  */
-export function buildColumns(counts: usize, records: usize, D: i32, rows: usize, N: i32, cols: usize, vals: usize, H: i32): void {
-  memory.fill(counts, 0, <usize>D << 2);
+@inline function bucketByPixel(k0: i32, k1: i32, counts: usize, records: usize, rows: usize, N: i32, cols: usize, vals: usize, H: i32): void {
+  memory.fill(counts + (<usize>k0 << 2), 0, <usize>(k1 - k0) << 2);
   for (let i = 0; i < N; i++) {
     const end = load<i32>(rows + (<usize>i << 3), 4);
     const offset = <u32>(i * H) << 10; // (i * H * 4) << 8
@@ -262,12 +263,13 @@ export function buildColumns(counts: usize, records: usize, D: i32, rows: usize,
 }
 
 /**
- * dW rows [k0, k1) of X^T (D,N) · dout (N,H), X given as the columns from buildColumns: each
- * row sums over the batch rows in order (the reference's order), in registers, and is stored
- * once; a pixel no image lights gets a zero row. Rows are independent, so threads can take
- * any ranges of them and the numbers stay the same.
+ * dW rows [k0, k1) of X^T (D,N) · dout (N,H), X given as sparse rows holding only pixels
+ * [k0, k1): the entries bucketed by pixel, then each dW row summed over the batch rows in
+ * order (the reference's order) in registers and stored once; a pixel no image lights gets
+ * a zero row.
  */
-export function columnsMatmulTransA(dW: usize, k0: i32, k1: i32, counts: usize, records: usize, N: i32, dout: usize, H: i32): void {
+export function sparseWeightGrad(dW: usize, k0: i32, k1: i32, counts: usize, records: usize, rows: usize, N: i32, cols: usize, vals: usize, dout: usize, H: i32): void {
+  bucketByPixel(k0, k1, counts, records, rows, N, cols, vals, H);
   for (let k = k0; k < k1; k++) {
     const start = records + (<usize>(k * N) << 2);
     const end = start + (<usize>load<i32>(counts + (<usize>k << 2)) << 2);

@@ -8,9 +8,9 @@ import { describeSource, type Heap, type ImageSourceDescriptor, type WasmImageSo
  * batches and pixel lists are read in place, so a job is a few addresses. Jobs are posted
  * through a small control block with Atomics, and the caller blocks until they are done, so
  * every kernel call stays synchronous. Two kinds of work go to the workers:
- * - a share of a training step's first layer (rows of the forward product, pixel rows of the
- *   weight gradient): a few microseconds of hand-off, so a waiting worker spins briefly
- *   before it sleeps;
+ * - the high half of the pixels of a training step's first layer (forward, weight gradient,
+ *   SGD update: see halfPixel in ../wasm.ts): a few microseconds of hand-off, so a waiting
+ *   worker spins briefly before it sleeps;
  * - a range of images to evaluate (its description arrives by message).
  * Every output element is computed by one thread in the same order whatever the split, so the
  * numbers are the same with any --threads.
@@ -31,12 +31,13 @@ export const DONE = 1; // set to the job's SEQ by the worker when it is finished
 export const KIND = 2;
 export const STATUS = 3; // 0 ok, 1 failed (message in the error text)
 export const RESULT = 4;
-export const ARGS = 5; // 10 arguments
-export const CLAIMED = 15; // the SEQ of the last job someone started
-export const CONTROL_WORDS = 16;
+export const ARGS = 5; // up to 16 arguments
+export const CLAIMED = 21; // the SEQ of the last job someone started
+export const CONTROL_WORDS = 32;
 
-export const JOB_FORWARD = 1; // sparseMatmul over rows [r0, r1)
-export const JOB_WEIGHT_GRAD = 2; // columnsMatmulTransA over pixel rows [k0, k1) of dW
+export const JOB_FORWARD = 1; // sparseMatmul: the high half of the pixels, into its own buffer
+export const JOB_WEIGHT_GRAD = 2; // sparseWeightGrad over the high half of the pixels
+export const JOB_AXPY = 4; // axpy over the high half of a weight gradient's rows (alpha as f32 bits)
 export const JOB_EVAL = 3; // chunks of a set to evaluate, taken from a shared counter, described by the message
 
 /**
@@ -118,7 +119,7 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
   const seqs: number[] = [];
   const threads = await Promise.all(
     Array.from({ length: workers }, () => {
-      const control = heap.int32(CONTROL_WORDS); // control: (16), kept alive by the pool
+      const control = heap.int32(CONTROL_WORDS); // control: (32), kept alive by the pool
       const errorText = heap.allocBytes(ERROR_BYTES);
       const arenaBase = heap.allocBytes(ARENA_BYTES);
       const { port1, port2 } = new MessageChannel();

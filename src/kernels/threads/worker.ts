@@ -3,7 +3,7 @@ import type { Matrix } from '../../tensor/matrix.js';
 import { countCorrectRange, type EvalScratch } from '../images.js';
 import type { ForwardOp } from '../kernels.js';
 import { Heap, sourceFromDescriptor, wasmKernels, type WasmImageSource } from '../wasm.js';
-import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
+import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
 
 // One worker thread of the pool (./pool.ts): waits on its control block, runs each job with
 // the same kernels over the main thread's memory, and marks it done.
@@ -17,6 +17,7 @@ const control = new Int32Array(memory.buffer, init.control, CONTROL_WORDS);
 // Sources by their layout: views over the shared memory, so a matching one is always current.
 const sources = new Map<string, WasmImageSource>();
 const scratch: EvalScratch = new Map();
+const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer);
 
 const view = (ptr: number, rows: number, cols: number): Matrix => ({
   rows,
@@ -42,7 +43,12 @@ function run(kind: number, seq: number): number {
     return 0;
   }
   if (kind === JOB_WEIGHT_GRAD) {
-    w.columnsMatmulTransA(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
+    w.sparseWeightGrad(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
+    return 0;
+  }
+  if (kind === JOB_AXPY) {
+    i32Bits[0] = a(1);
+    w.axpy(a(0), f32Bits[0], a(2), a(3));
     return 0;
   }
   if (kind === JOB_EVAL) {
