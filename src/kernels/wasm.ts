@@ -34,6 +34,7 @@ export interface WasmExports {
   axpy(y: number, alpha: number, x: number, n: number): void;
   reluForward(out: number, x: number, n: number): void;
   reluBackward(dx: number, dout: number, x: number, n: number): void;
+  countCorrectTwoLayer(n0: number, n1: number, starts: number, cols: number, vals: number, labels: number, W1: number, b1: number, H: number, W2: number, b2: number, C: number, h: number): number;
   buildPixelLists(images: number, count: number, D: number, starts: number, cols: number, vals: number, e: number): number;
   initScale(): void;
 }
@@ -271,6 +272,8 @@ export interface WasmKernels extends Kernels {
   readonly memory: WebAssembly.Memory;
   readonly heap: Heap;
   readonly exports: WasmExports;
+  /** Correct answers among images [start, end) of a source in this memory (one thread's share). */
+  countCorrectRange(ops: readonly ForwardOp[], source: WasmImageSource, start: number, end: number): number;
 }
 
 /** A fresh shared memory and the heap over it, for a main thread's kernels. */
@@ -304,6 +307,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const sources = new WeakMap<ImageSet, WasmImageSource>();
   const scratch: EvalScratch = new Map();
   const nextChunk = heap.int32(1); // the next chunk to evaluate, shared with the workers
+  const hidden = new Map<number, Float32Array>(); // countCorrectRange's scratch, by hidden width
   const pool = options.pool ?? null;
   const threads = 1 + (pool?.workers ?? 0);
   // The first layer's step is split over the threads when this many image rows or more.
@@ -496,19 +500,32 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       x.point(wasmSource(images) ?? (this.loadImages(images.set) as WasmImageSource));
     },
 
+    countCorrectRange(ops, source, start, end) {
+      // The book's Affine -> Relu -> Affine net: each image start to finish in one wasm call.
+      const [a1, relu, a2] = ops;
+      if (ops.length === 3 && a1.kind === 'affine' && relu.kind === 'relu' && a2.kind === 'affine' && a2.W.cols <= 16 && inWasm(a1.W) && inWasm(a1.b) && inWasm(a2.W) && inWasm(a2.b)) {
+        const H = a1.W.cols;
+        let h = hidden.get(H);
+        if (h === undefined) hidden.set(H, (h = heap.float32(H + 16))); // h: (H) activations, then (16) scores
+        const { starts, cols, vals } = source.lists;
+        return w.countCorrectTwoLayer(start, end, starts.byteOffset, cols.byteOffset, vals.byteOffset, source.labels.byteOffset, ptr(a1.W), ptr(a1.b), H, ptr(a2.W), ptr(a2.b), a2.W.cols, h.byteOffset);
+      }
+      return countCorrectRange(this, ops, source, start, end, scratch);
+    },
+
     countCorrectImages(ops, images) {
       checkForwardOps(ops, images.set);
       const source = this.loadImages(images.set) as WasmImageSource;
       const count = images.set.count;
       const T = Math.min(threads, Math.max(1, Math.floor(count / 1000)));
       const wasmOps = ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
-      if (T === 1 || pool === null || !wasmOps) return countCorrectRange(this, ops, source, 0, count, scratch);
+      if (T === 1 || pool === null || !wasmOps) return this.countCorrectRange(ops, source, 0, count);
       // Every thread takes chunks from a shared counter until none are left.
       Atomics.store(nextChunk, 0, 0);
       const wait = pool.startEval(ops, source, nextChunk.byteOffset, EVAL_CHUNK, T - 1);
       evaluating = true;
       try {
-        const mine = countChunks(nextChunk, count, EVAL_CHUNK, (start, end) => countCorrectRange(this, ops, source, start, end, scratch));
+        const mine = countChunks(nextChunk, count, EVAL_CHUNK, (start, end) => this.countCorrectRange(ops, source, start, end));
         return wait().reduce((s, c) => s + c, mine);
       } finally {
         evaluating = false;

@@ -166,6 +166,24 @@ describe.each(CASES)('$name kernels vs reference', ({ make, exact }) => {
     }
   });
 
+  it.each([
+    [9, 4], // hidden width below one 16-float block, not a multiple of 4
+    [50, 10], // the book's net
+    [33, 13], // a 28-float block plus a remainder; 13 classes
+  ])('counts correct answers of Affine -> Relu -> Affine (hidden %i, %i classes) like the reference', (H, C) => {
+    const rng = new Rng(H * 100 + C);
+    const set = syntheticImages(rng, 1100, 7, 7, C); // includes all-zero images
+    const W1 = randomOf(fast, rng, 49, H, 0.3), b1 = randomOf(fast, rng, 1, H, 0.1);
+    const W2 = randomOf(fast, rng, H, C, 0.5), b2 = randomOf(fast, rng, 1, C, 0.1);
+    const ops = [{ kind: 'affine' as const, W: W1, b: b1 }, { kind: 'relu' as const }, { kind: 'affine' as const, W: W2, b: b2 }];
+    const opsRef = ops.map((op) => (op.kind === 'affine' ? { ...op, W: copyTo(ref, op.W), b: copyTo(ref, op.b) } : op));
+    const got = fast.countCorrectImages(ops, fast.loadImages(set));
+    const want = ref.countCorrectImages(opsRef, ref.loadImages(set));
+    expect(got).toBeGreaterThan(set.count / C / 2);
+    if (exact) expect(got).toBe(want);
+    else expect(Math.abs(got - want)).toBeLessThanOrEqual(2); // a near-tie may flip in float32
+  });
+
   it('counts correct answers of a feed-forward stack like the reference', () => {
     const rng = new Rng(11);
     const set = syntheticImages(rng, 1234, 5, 6, 4);

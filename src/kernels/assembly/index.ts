@@ -459,3 +459,71 @@ export function buildPixelLists(images: usize, count: i32, D: i32, starts: usize
   }
   return e;
 }
+
+// ---- evaluation of the book's net -----------------------------------------------------
+
+/**
+ * How many of images [n0, n1) the net Affine(W1 (D,H), b1) -> Relu -> Affine(W2 (H,C), b2)
+ * classifies as their label, each image start to finish in one call: the hidden layer from
+ * the image's pixel list (sums in pixel order, then + b1, then ReLU), the scores as
+ * h · W2 (k ascending) + b2, then the first largest score against labels[n]. h: H + 16
+ * floats of scratch. C <= 16.
+ */
+export function countCorrectTwoLayer(n0: i32, n1: i32, starts: usize, cols: usize, vals: usize, labels: usize, W1: usize, b1: usize, H: i32, W2: usize, b2: usize, C: i32, h: usize): i32 {
+  let correct = 0;
+  const H4 = H & ~3;
+  const zero = f32x4.splat(0);
+  for (let n = n0; n < n1; n++) {
+    const start = load<i32>(starts + (<usize>n << 2));
+    const end = load<i32>(starts + (<usize>n << 2), 4);
+    for (let j0 = 0; j0 < H; ) {
+      const j = <usize>j0 << 2;
+      if (H - j0 > 16) {
+        sparseRowBlock7(h + j, cols, vals, start, end, W1 + j, H, min(28, H - j0));
+        j0 += 28;
+      } else {
+        sparseRowBlock4(h + j, cols, vals, start, end, W1 + j, H, H - j0);
+        j0 += 16;
+      }
+    }
+    for (let j = 0; j < H4; j += 4) {
+      const p = h + (<usize>j << 2);
+      const v = f32x4.add(v128.load(p), v128.load(b1 + (<usize>j << 2)));
+      v128.store(p, v128.and(v, f32x4.gt(v, zero)));
+    }
+    for (let j = H4; j < H; j++) {
+      const p = h + (<usize>j << 2);
+      const v = load<f32>(p) + load<f32>(b1 + (<usize>j << 2));
+      store<f32>(p, v > 0 ? v : 0);
+    }
+    // Scores in four f32x4 (up to 16 classes); lanes past C are never read.
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    for (let k = 0; k < H; k++) {
+      const a = f32x4.splat(load<f32>(h + (<usize>k << 2)));
+      const w = W2 + (<usize>(k * C) << 2);
+      s0 = f32x4.add(s0, f32x4.mul(a, v128.load(w, 0)));
+      if (C > 4) s1 = f32x4.add(s1, f32x4.mul(a, v128.load(w, 16)));
+      if (C > 8) s2 = f32x4.add(s2, f32x4.mul(a, v128.load(w, 32)));
+      if (C > 12) s3 = f32x4.add(s3, f32x4.mul(a, v128.load(w, 48)));
+    }
+    const sc = h + (<usize>H << 2); // the scores, past the hidden activations
+    v128.store(sc, s0);
+    v128.store(sc, s1, 16);
+    v128.store(sc, s2, 32);
+    v128.store(sc, s3, 48);
+    let best = 0;
+    let top: f32 = load<f32>(sc) + load<f32>(b2);
+    for (let j = 1; j < C; j++) {
+      const v = load<f32>(sc + (<usize>j << 2)) + load<f32>(b2 + (<usize>j << 2));
+      if (v > top) {
+        top = v;
+        best = j;
+      }
+    }
+    if (best === <i32>load<u8>(labels + <usize>n)) correct++;
+  }
+  return correct;
+}

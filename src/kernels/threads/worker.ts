@@ -1,6 +1,5 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Matrix } from '../../tensor/matrix.js';
-import { countCorrectRange, type EvalScratch } from '../images.js';
 import type { ForwardOp } from '../kernels.js';
 import { Heap, sourceFromDescriptor, wasmKernels, type WasmImageSource } from '../wasm.js';
 import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_FORWARD, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
@@ -16,7 +15,6 @@ const w = kernels.exports;
 const control = new Int32Array(memory.buffer, init.control, CONTROL_WORDS);
 // Sources by their layout: views over the shared memory, so a matching one is always current.
 const sources = new Map<string, WasmImageSource>();
-const scratch: EvalScratch = new Map();
 const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer);
 
 const view = (ptr: number, rows: number, cols: number): Matrix => ({
@@ -33,7 +31,7 @@ function evaluate(job: EvalJob): number {
     op.kind === 'affine' ? { kind: 'affine', W: view(op.W, op.rows, op.cols), b: view(op.b, 1, op.cols) } : op,
   );
   const next = new Int32Array(memory.buffer, job.next, 1);
-  return countChunks(next, job.count, job.chunk, (start, end) => countCorrectRange(kernels, ops, source!, start, end, scratch));
+  return countChunks(next, job.count, job.chunk, (start, end) => kernels.countCorrectRange(ops, source!, start, end));
 }
 
 function run(kind: number, seq: number): number {
