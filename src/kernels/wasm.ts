@@ -112,6 +112,12 @@ export class Heap {
 
   private readonly views = new WeakSet<object>();
 
+  /** Cuts the last block allocBytes handed out from `bytes` down to `keep` bytes. */
+  shrink(ptr: number, bytes: number, keep: number): void {
+    if (ptr + ((bytes + 15) & ~15) + PAD !== this.top) throw new Error('Heap.shrink: not the last block');
+    this.top = ptr + ((keep + 15) & ~15) + PAD;
+  }
+
   /** Returns a block from allocBytes for reuse. */
   release(ptr: number, bytes: number): void {
     const size = ((bytes + 15) & ~15) + PAD;
@@ -327,20 +333,18 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const ptr = (m: Matrix): number => m.data.byteOffset;
   const sparse = (x: Matrix): x is WasmImageRows => x instanceof WasmImageRows && x.source !== null;
 
-  /** Fills pixel lists in the module: the images pass through a small buffer, 1,024 at a time. */
-  function buildLists(set: ImageSet, lists: WasmImageSource['lists']): void {
+  const CHUNK = 1024; // images per pass through buildLists' buffer
+  /** Fills pixel lists in the module, the images passing through `buffer` CHUNK at a time; returns the entry count. */
+  function buildLists(set: ImageSet, buffer: number, starts: Int32Array, colsPtr: number, valsPtr: number): number {
     const D = set.rows * set.cols;
-    if (D > 65536) throw new RangeError(`images of ${D} pixels are too large for 16-bit column indices`);
-    const CHUNK = 1024;
-    const buffer = heap.allocBytes(CHUNK * D); // buffer: (1024, D) uint8, reused for every chunk
     let e = 0;
     for (let n = 0; n < set.count; n += CHUNK) {
       const m = Math.min(CHUNK, set.count - n);
       new Uint8Array(memory.buffer, buffer, m * D).set(set.images.subarray(n * D, (n + m) * D));
-      e = w.buildPixelLists(buffer, m, D, lists.starts.byteOffset + 4 * n, lists.cols.byteOffset, lists.vals.byteOffset, e);
+      e = w.buildPixelLists(buffer, m, D, starts.byteOffset + 4 * n, colsPtr, valsPtr, e);
     }
-    lists.starts[set.count] = e;
-    heap.release(buffer, CHUNK * D);
+    starts[set.count] = e;
+    return e;
   }
 
   const kernels: WasmKernels = {
@@ -461,18 +465,27 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     loadImages(set) {
       let source = sources.get(set);
       if (source === undefined) {
-        const nnz = countNonzeros(set);
         const starts = heap.int32(set.count + 1); // starts: (count + 1)
         const mids = heap.int32(set.count); // mids: (count)
-        const colsPtr = heap.allocBytes(nnz * 2);
-        const valsPtr = heap.allocBytes(nnz); // (allocate before reading memory.buffer: it may grow)
-        const cols = new Uint16Array(memory.buffer, colsPtr, nnz); // cols: (nnz)
-        const vals = new Uint8Array(memory.buffer, valsPtr, nnz); // vals: (nnz), the u8 pixels
-        const lists = { starts, mids, cols, vals };
-        buildLists(set, lists);
-        findMids(lists, halfPixel(set.rows * set.cols));
         const labelsPtr = heap.allocBytes(set.count);
-        const labels = new Uint8Array(memory.buffer, labelsPtr, set.count); // labels: (count)
+        // Room for every pixel when that is affordable: address space only, since pages no
+        // list entry reaches are never touched (and the cols block, allocated last, is cut
+        // to size afterwards). This saves a counting pass over the pixels; sets too large for
+        // it are counted first.
+        const D = set.rows * set.cols;
+        if (D > 65536) throw new RangeError(`images of ${D} pixels are too large for 16-bit column indices`);
+        const buffer = heap.allocBytes(CHUNK * D); // buffer: (CHUNK, D) uint8, the images pass through it
+        const pixels = set.count * D;
+        const room = pixels <= 64 << 20 ? pixels : countNonzeros(set);
+        const valsPtr = heap.allocBytes(room);
+        const colsPtr = heap.allocBytes(room * 2);
+        const e = buildLists(set, buffer, starts, colsPtr, valsPtr);
+        heap.shrink(colsPtr, room * 2, e * 2);
+        heap.release(buffer, CHUNK * D);
+        const buf = memory.buffer; // (read after allocating: allocation may grow the memory)
+        const lists = { starts, mids, cols: new Uint16Array(buf, colsPtr, e), vals: new Uint8Array(buf, valsPtr, e) }; // cols, vals: (nnz)
+        findMids(lists, halfPixel(set.rows * set.cols));
+        const labels = new Uint8Array(buf, labelsPtr, set.count); // labels: (count)
         labels.set(set.labels);
         source = { set, lists, labels };
         sources.set(set, source); // kept while the set lives (the blocks are never freed)
