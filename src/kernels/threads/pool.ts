@@ -11,7 +11,8 @@ import { describeSource, type Heap, type ImageSourceDescriptor, type WasmImageSo
  * - the high half of the pixels of a training step's first layer (forward, weight gradient,
  *   SGD update: see halfPixel in ../wasm.ts): a few microseconds of hand-off, so a waiting
  *   worker spins briefly before it sleeps;
- * - a range of images to evaluate (its description arrives by message).
+ * - evaluating a set: every thread takes 500-image chunks from a shared counter until none
+ *   are left (the description arrives by message).
  * Every output element is computed by one thread in the same order whatever the split, so the
  * numbers are the same with any --threads.
  *
