@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { NnTrainError } from '../errors.js';
 import { jsonErrorsEnabled, writeErr, writeOut } from './output.js';
-import { buildProgram } from './program.js';
+import { buildProgram, oneLineError } from './program.js';
 
 /**
  * The entry point: parse, run, and turn every failure into one line on stderr and an exit
@@ -12,15 +12,21 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, argv);
   }
 }
 
-export function reportError(err: unknown): number {
+export function reportError(err: unknown, argv: string[] = []): number {
   if (err instanceof CommanderError) {
     // commander has already printed its message (and a suggestion) to stderr.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    return err.exitCode === 0 ? 0 : 2;
+    if (err.exitCode === 0) return 0;
+    // The flags were not parsed, so look for --json by hand: a pipeline still gets its record.
+    const flags = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
+    if (flags.includes('--json')) {
+      writeOut(JSON.stringify({ type: 'error', message: oneLineError(err.message).replace(/^nn-train: /, '').trim(), exitCode: 2 }));
+    }
+    return 2;
   }
   if (err instanceof NnTrainError) {
     writeErr(`nn-train: ${err.message}`);

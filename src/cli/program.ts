@@ -33,7 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(predictCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of [program, ...program.commands]) cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLineError(text)) });
   // The root help also lists the default command's flags: most people never type `train`.
   program.addHelpText('after', () => `\nTraining (the default command: nn-train [train] [options]):\n${trainHelpBody(train)}${EXAMPLES}`);
   return program;
@@ -47,6 +47,17 @@ Examples:
   $ nn-train demo apple-orange                       # the shopping example's graph
 
 Exit codes: 0 ok, 1 runtime failure (data, a failed check), 2 usage error, 130 Ctrl-C.`;
+
+/**
+ * commander's own errors (unknown option, missing argument) in our style: one line, prefixed
+ * like every other error, the suggestion on the same line.
+ * "error: unknown option '--hiden'\n(Did you mean --hidden?)" -> "nn-train: unknown option '--hiden' (did you mean --hidden?)"
+ */
+export function oneLineError(text: string): string {
+  const [first, ...rest] = text.trim().split('\n');
+  const hint = rest.join(' ').replace(/^\(Did you mean/, '(did you mean');
+  return `${first.replace(/^error: /, 'nn-train: ')}${hint ? ` ${hint}` : ''}\n`;
+}
 
 /** `nn-train train --help` without its usage line and description. */
 function trainHelpBody(train: Command): string {

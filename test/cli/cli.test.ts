@@ -39,7 +39,9 @@ describe.concurrent('usage errors: exit 2 and one line naming the flag', () => {
     [['--plot', 'curves.png'], /^nn-train: --plot must be a file name ending in .svg, got curves.png$/],
     [['--plot', '/no/such/folder/curves.svg', ...SMALL], /^nn-train: --plot: no such folder for \/no\/such\/folder\/curves.svg/],
     [['--data-dir', '/no/such/folder'], /^nn-train: --data-dir: no such folder: \/no\/such\/folder$/],
-    [['--hiden', '50'], /^error: unknown option '--hiden'\n\(Did you mean --hidden\?\)$/],
+    [['--hiden', '50'], /^nn-train: unknown option '--hiden' \(did you mean --hidden\?\)$/],
+    [['demo'], /^nn-train: missing required argument 'name'$/],
+    [['--epochs'], /^nn-train: option '--epochs <n>' argument missing$/],
     [['gradchek'], /^nn-train: unknown command 'gradchek' \(did you mean gradcheck\?\)/],
     [['gradcheck', '--count', '0'], /^nn-train: --count must be a positive integer, got 0$/],
     [['gradcheck', '--tolerance', '-1'], /^nn-train: --tolerance must be > 0, got -1$/],
@@ -57,6 +59,10 @@ describe.concurrent('usage errors: exit 2 and one line naming the flag', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('nn-train: --batch-size must be a positive integer, got 0\n');
     expect(ndjson(r.stdout)).toEqual([{ type: 'error', message: '--batch-size must be a positive integer, got 0', exitCode: 2 }]);
+    const unknown = await run(['--json', '--hiden', '3']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("nn-train: unknown option '--hiden' (did you mean --hidden?)\n");
+    expect(ndjson(unknown.stdout)).toEqual([{ type: 'error', message: "unknown option '--hiden' (did you mean --hidden?)", exitCode: 2 }]);
     const late = await run(['--json', '--data-dir', '/no/such/folder']);
     expect(late.code).toBe(2);
     expect(ndjson(late.stdout)).toEqual([{ type: 'error', message: '--data-dir: no such folder: /no/such/folder', exitCode: 2 }]);
