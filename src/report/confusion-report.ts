@@ -1,6 +1,6 @@
 import { accuracyOf, precisions, recalls, type ConfusionMatrix } from '../train/confusion.js';
 import type { Style } from './style.js';
-import Table from 'cli-table3';
+import { cliTable } from './table.js';
 
 /** The `confusion` NDJSON record: matrix[true][predicted], plus the per-class rates. */
 export function confusionRecord(c: ConfusionMatrix, split: string): object {
@@ -42,7 +42,7 @@ export function confusionTable(c: ConfusionMatrix, split: string, style: Style):
   rows.push(['precision', ...precisions(c).map(pct), ch.bold(pct(accuracyOf(c)))]);
   const title = `Confusion matrix, ${split} set: ${c.correct.toLocaleString('en-US')} of ${c.total.toLocaleString('en-US')} right (${pct(accuracyOf(c))})`;
   // Compact (no rule between rows): an 11-row grid reads better without them.
-  const table = new Table({
+  const table = new (cliTable())({
     head: head.map((h) => ch.bold(h)),
     style: style.color ? { head: ['cyan'], border: ['gray'], compact: true } : { head: [], border: [], compact: true },
     colAligns: ['left', ...Array<'right'>(c.classes + 1).fill('right')],

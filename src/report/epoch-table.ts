@@ -1,6 +1,6 @@
-import Table from 'cli-table3';
 import type { EpochEvent } from './records.js';
 import type { Style } from './style.js';
+import { cliTable } from './table.js';
 
 const HEAD = ['epoch', 'iteration', 'loss', 'train acc', 'test acc', 'seconds'];
 const WIDTHS = [7, 11, 9, 11, 10, 9];
@@ -42,7 +42,7 @@ export class EpochTable {
   }
 
   private render(rows: string[][], withHead: boolean): string {
-    const table = new Table({
+    const table = new (cliTable())({
       head: withHead ? HEAD.map((h) => this.style.chalk.bold(h)) : [],
       colWidths: WIDTHS,
       colAligns: ALIGN,

@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Options as OraOptions, Ora } from 'ora';
 import type { ParamCheck } from '../network/gradient-check.js';
 import type { TrainEvent, TrainSummary } from '../train/trainer.js';
 import { sparkChart } from './chart.js';
@@ -39,6 +39,18 @@ export interface ReporterOptions {
  * the live part (spinner while data loads, a progress bar with ETA inside each epoch,
  * notices and warnings), and only when it is a terminal with a width and not --quiet.
  */
+/** ora's default export: a spinner for these options. */
+export type OraFactory = (options: OraOptions) => Ora;
+
+/**
+ * A reporter for these options, with ora imported only when a spinner can show (a live
+ * terminal): ora is ~120 ms of start-up that a piped or --json run never uses.
+ */
+export async function createTrainReporter(o: ReporterOptions): Promise<TrainReporter> {
+  const ora = o.err.live ? (await import('ora')).default : undefined;
+  return new TrainReporter(o, ora);
+}
+
 export class TrainReporter {
   private spinner: Ora | undefined;
   private readonly progress: ProgressLine | undefined;
@@ -49,7 +61,11 @@ export class TrainReporter {
   private epochFirstStep = 1;
   private pendingSummary: TrainSummary | undefined;
 
-  constructor(private readonly o: ReporterOptions) {
+  /** `ora` is needed for the spinner when o.err.live (createTrainReporter passes it then). */
+  constructor(
+    private readonly o: ReporterOptions,
+    private readonly ora?: OraFactory,
+  ) {
     this.table = new EpochTable(o.out);
     if (o.err.live) this.progress = new ProgressLine(o.stderr);
   }
@@ -59,8 +75,8 @@ export class TrainReporter {
   loading(text: string): void {
     // ora loops forever on a zero-column terminal and grabs stdin by default (eating our
     // Ctrl-C), hence the live guard and discardStdin: false.
-    if (this.o.err.live) {
-      this.spinner = ora({ text, stream: this.o.stderr, discardStdin: false, color: 'cyan', isEnabled: true }).start();
+    if (this.o.err.live && this.ora) {
+      this.spinner = this.ora({ text, stream: this.o.stderr, discardStdin: false, color: 'cyan', isEnabled: true }).start();
     }
   }
 

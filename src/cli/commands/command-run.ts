@@ -8,7 +8,7 @@ import type { Params } from '../../network/network.js';
 import { loadModel, type LoadedModel } from '../../model/model-file.js';
 import type { DatasetRecord } from '../../report/records.js';
 import { detectStyle, type Style } from '../../report/style.js';
-import { TrainReporter } from '../../report/train-report.js';
+import { type TrainReporter, createTrainReporter } from '../../report/train-report.js';
 import { loadData } from '../load-data.js';
 import { setJsonErrors, writeErr, writeOut } from '../output.js';
 import { watchInterrupt } from '../signals.js';
@@ -32,7 +32,7 @@ export async function withData(
   setJsonErrors(opts.json);
   const out = detectStyle(process.stdout, { color: opts.color, quiet: opts.quiet });
   const err = detectStyle(process.stderr, { color: opts.color, quiet: opts.quiet });
-  const reporter = new TrainReporter({ json: opts.json, quiet: opts.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
+  const reporter = await createTrainReporter({ json: opts.json, quiet: opts.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
   const interrupt = watchInterrupt(() => reporter.close());
   try {
     reporter.loading(`Loading ${opts.dataset}`);

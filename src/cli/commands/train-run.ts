@@ -9,7 +9,7 @@ import { confusionRecord, confusionTable } from '../../report/confusion-report.j
 import { configRecord, toJsonLine } from '../../report/records.js';
 import { detectStyle } from '../../report/style.js';
 import { svgPlot } from '../../report/svg-plot.js';
-import { TrainReporter, headline } from '../../report/train-report.js';
+import { createTrainReporter, headline } from '../../report/train-report.js';
 import { confusionOf } from '../../train/confusion.js';
 import { createOptimizer } from '../../train/optimizers/index.js';
 import { Rng } from '../../train/rng.js';
@@ -38,12 +38,12 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
   requireParentFolder('--save', config.save);
   const out = detectStyle(process.stdout, { color: config.color, quiet: config.quiet });
   const err = detectStyle(process.stderr, { color: config.color, quiet: config.quiet });
-  const reporter = new TrainReporter({ json: config.json, quiet: config.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
+  // Worker threads start up while the reporter's modules and the data load.
+  const kernelsReady = trainKernels(config);
+  kernelsReady.catch(() => {}); // (awaited below; this only keeps a failure from going unhandled meanwhile)
+  const reporter = await createTrainReporter({ json: config.json, quiet: config.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
   const interrupt = watchInterrupt(() => reporter.close());
   try {
-    // Worker threads start up while the data loads.
-    const kernelsReady = trainKernels(config);
-    kernelsReady.catch(() => {}); // (awaited below; this only keeps a failure from going unhandled meanwhile)
     reporter.loading(`Loading ${config.dataset}`);
     const { data, record, seconds } = await loadData(config, (e) => reporter.dataEvent(e));
     reporter.loaded(record, seconds);
