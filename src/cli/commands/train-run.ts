@@ -3,12 +3,10 @@ import { DEFAULTS, type TrainConfigValues } from '../../config.js';
 import { RuntimeFailure } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
-import { saveModel } from '../../model/model-file.js';
 import { buildNetwork } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { configRecord, toJsonLine } from '../../report/records.js';
 import { detectStyle } from '../../report/style.js';
-import { svgPlot } from '../../report/svg-plot.js';
 import { createTrainReporter, headline } from '../../report/train-report.js';
 import { confusionOf } from '../../train/confusion.js';
 import { createOptimizer } from '../../train/optimizers/index.js';
@@ -18,7 +16,6 @@ import { requireParentFolder, writeFileAtomic } from '../files.js';
 import { loadData } from '../load-data.js';
 import { setJsonErrors, writeErr, writeOut } from '../output.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from '../signals.js';
-import { gradientCheckOnData } from './gradcheck-run.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -66,6 +63,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
 
     if (config.gradcheck) {
       const count = Math.min(DEFAULTS.gradcheckCount, data.train.count);
+      const { gradientCheckOnData } = await import('./gradcheck-run.js'); // (only --gradcheck pays for it)
       const checks = gradientCheckOnData(data, config, count, DEFAULTS.gradcheckTolerance);
       reporter.gradcheck(checks, DEFAULTS.gradcheckTolerance, count);
       const failed = checks.filter((c) => !c.ok);
@@ -85,6 +83,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     );
 
     if (config.plot !== undefined && reporter.epochEvents.length > 0) {
+      const { svgPlot } = await import('../../report/svg-plot.js');
       writeFileAtomic(config.plot, svgPlot([...reporter.epochEvents], `nn-train: ${architecture} on ${record.name}, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`));
       reporter.notice(`Wrote ${config.plot}`);
     }
@@ -94,6 +93,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
       writeOut(config.json ? toJsonLine(confusionRecord(confusion, 'test')) : `\n${confusionTable(confusion, 'test', out)}`);
     }
     if (config.save !== undefined) {
+      const { saveModel } = await import('../../model/model-file.js');
       await saveModel(config.save, net, {
         dataset: record.name,
         accuracy: String(summary.finalTestAcc), // test accuracy after the last step
