@@ -1,6 +1,7 @@
 import { accuracyOf, precisions, recalls, type ConfusionMatrix } from '../train/confusion.js';
 import type { Style } from './style.js';
 import { cliTable } from './table.js';
+import { thousands } from './thousands.js';
 
 /** The `confusion` NDJSON record: matrix[true][predicted], plus the per-class rates. */
 export function confusionRecord(c: ConfusionMatrix, split: string): object {
@@ -40,7 +41,7 @@ export function confusionTable(c: ConfusionMatrix, split: string, style: Style):
     ]);
   }
   rows.push(['precision', ...precisions(c).map(pct), ch.bold(pct(accuracyOf(c)))]);
-  const title = `Confusion matrix, ${split} set: ${c.correct.toLocaleString('en-US')} of ${c.total.toLocaleString('en-US')} right (${pct(accuracyOf(c))})`;
+  const title = `Confusion matrix, ${split} set: ${thousands(c.correct)} of ${thousands(c.total)} right (${pct(accuracyOf(c))})`;
   // Compact (no rule between rows): an 11-row grid reads better without them.
   const table = new (cliTable())({
     head: head.map((h) => ch.bold(h)),

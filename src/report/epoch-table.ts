@@ -1,6 +1,7 @@
 import type { EpochEvent } from './records.js';
 import type { Style } from './style.js';
 import { cliTable } from './table.js';
+import { thousands } from './thousands.js';
 
 const HEAD = ['epoch', 'iteration', 'loss', 'train acc', 'test acc', 'seconds'];
 const WIDTHS = [7, 11, 9, 11, 10, 9];
@@ -20,7 +21,7 @@ export class EpochTable {
   row(e: EpochEvent): string {
     const cells = [
       String(e.epoch),
-      e.iteration.toLocaleString('en-US'),
+      thousands(e.iteration),
       e.loss.toFixed(4),
       e.trainAcc.toFixed(4),
       this.style.chalk.bold(e.testAcc.toFixed(4)),

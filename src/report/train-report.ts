@@ -14,6 +14,7 @@ import {
   toJsonLine,
 } from './records.js';
 import type { Style } from './style.js';
+import { thousands } from './thousands.js';
 
 /** What the data module reports while it loads (structurally the same as its DataEvent). */
 export type DataProgress =
@@ -95,7 +96,7 @@ export class TrainReporter {
   }
 
   loaded(d: DatasetRecord, seconds: number): void {
-    const text = `Loaded ${d.name}: ${d.trainCount.toLocaleString('en-US')} training and ${d.testCount.toLocaleString('en-US')} test images from ${d.source} (${seconds.toFixed(1)} s)`;
+    const text = `Loaded ${d.name}: ${thousands(d.trainCount)} training and ${thousands(d.testCount)} test images from ${d.source} (${seconds.toFixed(1)} s)`;
     if (this.spinner) this.spinner.succeed(text);
     else this.notice(text);
     this.spinner = undefined;
@@ -187,7 +188,7 @@ export class TrainReporter {
     const c = this.o.out.chalk;
     const lines: string[] = [];
     if (s.interrupted) {
-      lines.push(c.yellow(`Stopped by Ctrl-C after ${s.iterations.toLocaleString('en-US')} of ${this.plan.iterations.toLocaleString('en-US')} iterations.`));
+      lines.push(c.yellow(`Stopped by Ctrl-C after ${thousands(s.iterations)} of ${thousands(this.plan.iterations)} iterations.`));
     }
     if (s.epochs > 0) {
       lines.push(
@@ -196,8 +197,8 @@ export class TrainReporter {
       );
     }
     lines.push(
-      `Time: ${s.seconds.toFixed(1)} s for ${s.iterations.toLocaleString('en-US')} iterations and ${plural(s.epochs, 'evaluation')}, ` +
-        `${Math.round(s.imagesPerSecond).toLocaleString('en-US')} training images/s`,
+      `Time: ${s.seconds.toFixed(1)} s for ${thousands(s.iterations)} iterations and ${plural(s.epochs, 'evaluation')}, ` +
+        `${thousands(Math.round(s.imagesPerSecond))} training images/s`,
     );
     this.o.write(lines.join('\n'));
     if (!this.o.quiet && this.epochs.length > 1) {
@@ -257,11 +258,11 @@ export function headline(p: {
   const net = p.activation !== undefined ? ` (${p.activation}, ${p.init ?? 'std'} init)` : '';
   return (
     `Training ${p.architecture}${net} on ${p.dataset}: batch ${p.batchSize}, ${p.optimizer ?? 'sgd'} lr ${p.lr}, ` +
-    `${p.iterations.toLocaleString('en-US')} iterations (${p.iterPerEpoch.toLocaleString('en-US')} per epoch, ${plural(p.epochs, 'evaluation')}), ` +
+    `${thousands(p.iterations)} iterations (${thousands(p.iterPerEpoch)} per epoch, ${plural(p.epochs, 'evaluation')}), ` +
     `seed ${p.seed}, ${p.dtype}, ${p.kernels} kernels`
   );
 }
 
 export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
 }
