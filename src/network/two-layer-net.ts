@@ -41,7 +41,11 @@ export class TwoLayerNet implements Network {
       ['Affine2', new Affine(kernels, this.params.W2, this.params.b2, 'Affine2')],
     ]);
     this.lastLayer = new SoftmaxWithLoss(kernels);
+    this.backwardOrder = [...this.layers.values()].reverse();
   }
+
+  /** The layers in backward order, made once so a training step allocates nothing. */
+  private readonly backwardOrder: Layer[];
 
   /** Class scores before softmax (softmax does not change the argmax). */
   predict(x: Matrix): Matrix {
@@ -74,8 +78,7 @@ export class TwoLayerNet implements Network {
   gradient(x: Matrix, t: Target): Params {
     this.loss(x, t); // forward
     let dout = this.lastLayer.backward(1); // backward, in reverse layer order
-    const layers = [...this.layers.values()].reverse();
-    for (const layer of layers) dout = layer.backward(dout);
+    for (const layer of this.backwardOrder) dout = layer.backward(dout);
     const affine1 = this.layers.get('Affine1') as Affine;
     const affine2 = this.layers.get('Affine2') as Affine;
     return { W1: affine1.grads.W, b1: affine1.grads.b, W2: affine2.grads.W, b2: affine2.grads.b };
