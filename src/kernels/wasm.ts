@@ -28,7 +28,8 @@ export interface WasmExports {
   sparseWeightGrad(dW: number, k0: number, k1: number, counts: number, records: number, rows: number, N: number, cols: number, vals: number, dout: number, H: number): void;
   matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
   matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
-  matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number): void;
+  matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number, wt: number): void;
+  softmax(out: number, x: number, N: number, C: number): void;
   addRowVector(out: number, b: number, r0: number, r1: number, H: number): void;
   sumRows(db: number, dout: number, N: number, H: number): void;
   axpy(y: number, alpha: number, x: number, n: number): void;
@@ -326,6 +327,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     if (m === undefined) partials.set(N * H, (m = kernels.alloc(N, H))); // (N, H)
     return m;
   };
+  const transposes = new Map<number, number>(); // matmulTransB's scratch for W^T, by size
+  /** Room for a (H, D) W^T with rows padded to 4 floats, plus the 28-float block a row's end may read. */
+  const transposeOf = (H: number, D: number): number => {
+    const floats = H * ((D + 3) & ~3) + 28;
+    let p = transposes.get(floats);
+    if (p === undefined) transposes.set(floats, (p = heap.allocBytes(floats * 4)));
+    return p;
+  };
   const splitGrads = new WeakSet<object>(); // weight gradients made by halves on two threads
   const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer); // alpha for a worker
 
@@ -426,7 +435,13 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransB W', W, D, H);
       assertShape('matmulTransB dx', dx, N, D);
       if (!inWasm(dx) || !inWasm(dout) || !inWasm(W)) return js.matmulTransB(dx, dout, W);
-      w.matmulTransB(ptr(dx), ptr(dout), ptr(W), N, H, D);
+      w.matmulTransB(ptr(dx), ptr(dout), ptr(W), N, H, D, transposeOf(H, D));
+    },
+
+    softmax(out, x) {
+      assertShape('softmax out', out, x.rows, x.cols);
+      if (!inWasm(out) || !inWasm(x)) return js.softmax(out, x);
+      w.softmax(ptr(out), ptr(x), x.rows, x.cols);
     },
 
     sumRows(db, dout) {
