@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (npm install builds it through the `prepare` script).
-import '../dist/cli/main.js';
+// Runs the CLI bundle (scripts/build-cli.mjs; npm install builds it through the `prepare` script).
+import '../dist/nn-train.js';

@@ -1,43 +1,91 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/mnist.js';
-import { BIN, cliEnv, collect, run } from './run-cli.js';
+import { BIN, cliEnv, collect, ndjson, run } from './run-cli.js';
 
 // `nn-train --help` must start fast (issue 5: under 150 ms). Timing is too noisy for a test on a
 // shared machine, so this checks the cause instead: what the help path loads. zod, ora, chalk,
 // cli-table3 and the engine are loaded only inside a command's action.
+//
+// The bin runs the esbuild bundle (scripts/build-cli.mjs): dist/nn-train.js and chunks
+// dist/nn-train-<hash>.js. The build's metafile says which sources each chunk holds, so the
+// checks below are on sources (src/..., node_modules/...), whatever chunks they landed in.
 
 const TRACE = path.join(REPO_ROOT, 'test/cli/fixtures/trace-loads.mjs');
+const BUNDLE_FILE = /^dist\/nn-train(-[A-Z0-9]+)?\.js$/;
 
-/** The modules a run of the CLI loads, as paths relative to the project (node: builtins dropped). */
-async function loadedModules(args: string[]): Promise<{ code: number | null; modules: string[] }> {
+interface Meta {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+const META = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist/nn-train.meta.json'), 'utf8')) as Meta;
+
+/**
+ * The files a run of the CLI loads, as paths relative to the project (node: builtins dropped),
+ * in every thread, and the sources inside the bundle's loaded chunks.
+ */
+async function loadedModules(args: string[]): Promise<{ code: number | null; stdout: string; files: string[]; sources: string[] }> {
   const child = spawn(process.execPath, ['--import', TRACE, BIN, ...args], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const r = await collect(child);
-  const modules = r.stderr
+  const files = r.stderr
     .split('\n')
     .filter((l) => l.startsWith('load: file://'))
     .map((l) => path.relative(REPO_ROOT, new URL(l.slice('load: '.length)).pathname));
-  return { code: r.code, modules };
+  const sources = files.filter((f) => BUNDLE_FILE.test(f)).flatMap((f) => {
+    const chunk = META.outputs[f];
+    if (!chunk) throw new Error(`${f} is not in dist/nn-train.meta.json: a stale build?`);
+    return Object.keys(chunk.inputs);
+  });
+  return { code: r.code, stdout: r.stdout, files, sources };
 }
 
-const HEAVY = [/node_modules\/(zod|ora|chalk|cli-table3)\//, /^dist\/config\.js$/, /^dist\/report\//, /^dist\/data\//, /^dist\/layers\//, /^dist\/kernels\/(?!backends\.js$)/, /-run\.js$/];
+const HEAVY = [/node_modules\/(zod|ora|chalk|cli-table3)\//, /^src\/config\.ts$/, /^src\/report\//, /^src\/data\//, /^src\/layers\//, /^src\/kernels\/(?!backends\.ts$)/, /-run\.ts$/];
 
 describe.concurrent('start-up loads nothing heavy', () => {
   for (const args of [['--help'], ['--version'], ['help', 'eval'], ['train', '--help'], ['gradcheck', '--help'], ['download', '--help']]) {
     it(`nn-train ${args.join(' ')}`, async () => {
-      const { code, modules } = await loadedModules(args);
+      const { code, files, sources } = await loadedModules(args);
       expect(code).toBe(0);
-      expect(modules).toContain('dist/cli/program.js'); // the trace works
-      expect(modules.filter((m) => HEAVY.some((h) => h.test(m)))).toEqual([]);
+      expect(files).toContain('dist/nn-train.js'); // the bin runs the bundle
+      expect(sources).toContain('src/cli/program.ts'); // the trace and the chunk map work
+      expect(files.filter((f) => !BUNDLE_FILE.test(f))).toEqual(['bin/nn-train.js']);
+      expect(sources.filter((m) => HEAVY.some((h) => h.test(m)))).toEqual([]);
     });
   }
 
   it('a command loads its schema and engine when it runs', async () => {
-    const { code, modules } = await loadedModules(['demo', 'apple']);
+    const { code, sources } = await loadedModules(['demo', 'apple']);
     expect(code).toBe(0);
-    expect(modules).toEqual(expect.arrayContaining(['dist/cli/commands/demo-run.js', 'dist/report/demo-report.js']));
-    expect(modules.some((m) => m.startsWith('node_modules/zod/'))).toBe(true);
+    expect(sources).toEqual(expect.arrayContaining(['src/cli/commands/demo-run.ts', 'src/report/demo-report.ts']));
+    expect(sources.some((m) => m.startsWith('node_modules/zod/'))).toBe(true);
+  });
+});
+
+describe('the bundle', () => {
+  it('bundles every source the bin reaches once: no module of tsc\'s dist/ is loaded beside it, except the worker thread\'s', async () => {
+    // Two threads and the WebAssembly kernels: the worker script and the .wasm file are found
+    // by paths the sources build from import.meta.url; a table run draws with cli-table3.
+    const { code, stdout, files, sources } = await loadedModules(['--dataset', 'mnist-10k', '--offline', '--iters', '3', '--threads', '2', '--backend', 'wasm', '--no-color']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/wasm/);
+    expect(new Set(sources).size).toBe(sources.length); // no source in two chunks
+    expect(sources).toEqual(expect.arrayContaining(['src/cli/main.ts', 'src/errors.ts', 'src/cli/output.ts', 'src/kernels/wasm.ts', 'src/data/bundled.ts']));
+    // Outside the bundle: the bin, cli-table3 (required at run time) and the worker thread,
+    // which runs tsc's dist/kernels/threads/worker.js and its imports in its own thread.
+    const outside = files.filter((f) => !BUNDLE_FILE.test(f) && f !== 'bin/nn-train.js' && !f.startsWith('node_modules/'));
+    expect(outside).toContain('dist/kernels/threads/worker.js');
+    expect(outside.filter((f) => !/^dist\/(kernels|tensor)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('node_modules/') && !/^node_modules\/(cli-table3|@colors\/colors|string-width|strip-ansi|ansi-regex|emoji-regex|is-fullwidth-code-point)\//.test(f))).toEqual([]);
+  });
+
+  it('a JSON run says which kernels and version it used, found through the bundle\'s paths', async () => {
+    const r = await run(['--dataset', 'mnist-10k', '--offline', '--iters', '2', '--threads', '2', '--backend', 'wasm', '--json']);
+    expect(r.code).toBe(0);
+    const config = ndjson(r.stdout).find((x) => x.type === 'config');
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(config).toMatchObject({ version, config: { threads: 2 } });
+    expect(config?.config.kernels).toMatch(/^wasm/);
   });
 });
 
