@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULTS } from './defaults.js';
 import { BACKENDS } from './kernels/backends.js';
 import { parseHidden } from './network/build-network.js';

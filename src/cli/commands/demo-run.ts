@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { chainRuleExample } from '../../demo/chain-rule.js';
 import { appleExample, appleOrangeExample } from '../../demo/shopping.js';
 import { chainRecord, chainTable, shoppingRecord, shoppingTable } from '../../report/demo-report.js';

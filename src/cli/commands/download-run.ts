@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensureDataset } from '../../data/datasets.js';
 import { normalizeMirror } from '../../data/download.js';
 import { RuntimeFailure } from '../../errors.js';

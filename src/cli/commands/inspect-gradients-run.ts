@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DataOptions, NetworkOptions, OutputOptions, TrainFields } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { referenceKernels } from '../../kernels/reference.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DataOptions, ModelOptions, OutputOptions } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { argmaxRow } from '../../kernels/reference.js';
