@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { NnTrainError } from '../errors.js';
-import { jsonErrorsEnabled, writeErr, writeOut } from './output.js';
+import { exitIfWritten, jsonErrorsEnabled, writeErr, writeOut } from './output.js';
 import { buildProgram, oneLineError } from './program.js';
 
 /**
@@ -42,3 +42,4 @@ export function reportError(err: unknown, argv: string[] = []): number {
 
 const code = await main(process.argv);
 process.exitCode = code;
+if (code === 0) exitIfWritten(code);

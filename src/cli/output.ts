@@ -22,6 +22,20 @@ export function writeErr(line: string): void {
   process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
 }
 
+/**
+ * Ends the process now if all output has been handed to the OS. Left to itself, Node first
+ * tears down its heap and environment: after the book's run, the time from the last line to
+ * the process's end goes from ~42 to ~30 ms this way (what is left is Node stopping the worker
+ * threads, its own exit, and the kernel freeing ~190 MB). Writes to files and terminals are
+ * synchronous, and to pipes as long as the pipe has room: a write still queued (a reader that
+ * is behind) counts in writableLength, and then Node's own exit, which waits for it, is kept.
+ * Called after a successful run only: a failed one may leave work in flight (another file's
+ * download) that Node's exit waits for.
+ */
+export function exitIfWritten(code: number): void {
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+}
+
 /** With --json, a failure is also an `error` record on stdout, so a parser sees why the stream ended. */
 export function setJsonErrors(on: boolean): void {
   jsonErrors = on;
