@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
  * this point sees untyped options. A failure becomes a UsageError (exit 2) that names the
  * flag as the user typed it, e.g. `--lr must be > 0, got -1`, never a zod path.
  */
-export function parseOptions<S extends z.ZodType>(
+export function parseOptions<S extends z.ZodMiniType>(
   schema: S,
   raw: Record<string, unknown>,
   names: Record<string, string> = {},

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { chainRuleExample } from '../../demo/chain-rule.js';
 import { appleExample, appleOrangeExample } from '../../demo/shopping.js';
 import { chainRecord, chainTable, shoppingRecord, shoppingTable } from '../../report/demo-report.js';
@@ -9,7 +9,7 @@ import { parseOptions } from '../parse-options.js';
 const DemoOptions = z.object({
   name: z.enum(['apple', 'apple-orange', 'chain'], { error: 'must be one of apple, apple-orange, chain' }),
   // The point where the chain rule is evaluated; any finite number.
-  x: z.coerce.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number'),
+  x: z.coerce.number({ error: 'must be a number' }).check(z.refine(Number.isFinite, 'must be a finite number')),
   json: z.boolean(),
   color: z.boolean(),
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { ensureDataset } from '../../data/datasets.js';
 import { normalizeMirror } from '../../data/download.js';
 import { RuntimeFailure } from '../../errors.js';
@@ -20,11 +20,11 @@ const DownloadOptions = z.object({
   // mnist-10k ships with the mnist package: there is nothing to download.
   dataset: z.enum(['mnist', 'fashion-mnist'], { error: 'must be mnist or fashion-mnist (mnist-10k is bundled)' }),
   // Default: <cache root>/<dataset>; the root is NN_TRAIN_DATA_DIR, else <project>/data.
-  dataDir: z.string().min(1, 'must not be empty').optional(),
+  dataDir: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   // Default: NN_TRAIN_MIRROR, else the built-in mirrors in order.
-  mirror: z.string().refine(isMirror, 'must be an http, https or file URL').optional(),
+  mirror: z.optional(z.string().check(z.refine(isMirror, 'must be an http, https or file URL'))),
   // Seconds with no data before a mirror is given up on.
-  timeout: z.coerce.number({ error: 'must be a number' }).refine((v) => Number.isFinite(v) && v > 0, 'must be > 0'),
+  timeout: z.coerce.number({ error: 'must be a number' }).check(z.refine((v) => Number.isFinite(v) && v > 0, 'must be > 0')),
   json: z.boolean(),
   color: z.boolean(),
   quiet: z.boolean(),

@@ -1,3 +1,4 @@
+import * as z from '../../zod.js';
 import { DataOptions, ModelOptions, OutputOptions } from '../../config.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { toJsonLine } from '../../report/records.js';
@@ -7,7 +8,7 @@ import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { checkModelFits, readModel, splitOf, withData } from './command-run.js';
 
-const EvalOptions = ModelOptions.extend(DataOptions.shape).extend(OutputOptions.shape);
+const EvalOptions = z.extend(ModelOptions, { ...DataOptions.shape, ...OutputOptions.shape });
 
 /** `nn-train eval`: validates the raw flags, scores the model, prints accuracy and confusion. */
 export async function runEval(raw: Record<string, unknown>): Promise<void> {

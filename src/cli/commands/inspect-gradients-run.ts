@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { DataOptions, NetworkOptions, OutputOptions, TrainFields } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { referenceKernels } from '../../kernels/reference.js';
@@ -12,15 +12,14 @@ import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { withData } from './command-run.js';
 
-const InspectOptions = z
-  .object({
-    batchSize: TrainFields.shape.batchSize,
-    weightInitStd: TrainFields.shape.weightInitStd,
-    seed: TrainFields.shape.seed,
-  })
-  .extend(NetworkOptions.shape)
-  .extend(DataOptions.shape)
-  .extend(OutputOptions.shape);
+const InspectOptions = z.object({
+  batchSize: TrainFields.shape.batchSize,
+  weightInitStd: TrainFields.shape.weightInitStd,
+  seed: TrainFields.shape.seed,
+  ...NetworkOptions.shape,
+  ...DataOptions.shape,
+  ...OutputOptions.shape,
+});
 
 /** `nn-train inspect-gradients`: validates the raw flags, one backprop pass, prints the stats. */
 export async function runInspectGradients(raw: Record<string, unknown>): Promise<void> {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { DataOptions, ModelOptions, OutputOptions } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { argmaxRow } from '../../kernels/reference.js';
@@ -8,13 +8,13 @@ import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { checkModelFits, readModel, splitOf, withData } from './command-run.js';
 
-const PredictOptions = ModelOptions.extend({
+const PredictOptions = z.extend(ModelOptions, {
   index: z.coerce
     .number({ error: 'must be a non-negative integer' })
-    .refine((v) => Number.isSafeInteger(v) && v >= 0, 'must be a non-negative integer'),
-})
-  .extend(DataOptions.shape)
-  .extend(OutputOptions.shape);
+    .check(z.refine((v) => Number.isSafeInteger(v) && v >= 0, 'must be a non-negative integer')),
+  ...DataOptions.shape,
+  ...OutputOptions.shape,
+});
 
 /** `nn-train predict`: validates the raw flags, runs the model on one image, prints it. */
 export async function runPredict(raw: Record<string, unknown>): Promise<void> {
