@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/mnist.js';
@@ -9,11 +10,14 @@ import { BIN, cliEnv, collect, ndjson, run } from './run-cli.js';
 // shared machine, so this checks the cause instead: what the help path loads. zod, ora, chalk,
 // cli-table3 and the engine are loaded only inside a command's action.
 //
-// The bin runs the esbuild bundle (scripts/build-cli.mjs): dist/nn-train.js and chunks
-// dist/nn-train-<hash>.js. The build's metafile says which sources each chunk holds, so the
-// checks below are on sources (src/..., node_modules/...), whatever chunks they landed in.
+// After npm run build the bin runs the esbuild bundle (scripts/build-cli.mjs): dist/nn-train.js
+// and chunks dist/nn-train-<hash>.js. These tests run the bundle's entry directly (the bin picks
+// tsc's output instead if someone rebuilds with tsc alone meanwhile: tested on its own below).
+// The build's metafile says which sources each chunk holds, so the checks are on sources
+// (src/..., node_modules/...), whatever chunks they landed in.
 
 const TRACE = path.join(REPO_ROOT, 'test/cli/fixtures/trace-loads.mjs');
+const BUNDLE = path.join(REPO_ROOT, 'dist/nn-train.js');
 const BUNDLE_FILE = /^dist\/nn-train(-[A-Z0-9]+)?\.js$/;
 
 interface Meta {
@@ -22,11 +26,11 @@ interface Meta {
 const META = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist/nn-train.meta.json'), 'utf8')) as Meta;
 
 /**
- * The files a run of the CLI loads, as paths relative to the project (node: builtins dropped),
- * in every thread, and the sources inside the bundle's loaded chunks.
+ * The files a run of the bundled CLI loads, as paths relative to the project (node: builtins
+ * dropped), in every thread, and the sources inside the bundle's loaded chunks.
  */
 async function loadedModules(args: string[]): Promise<{ code: number | null; stdout: string; files: string[]; sources: string[] }> {
-  const child = spawn(process.execPath, ['--import', TRACE, BIN, ...args], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TRACE, BUNDLE, ...args], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const r = await collect(child);
   const files = r.stderr
     .split('\n')
@@ -47,9 +51,8 @@ describe.concurrent('start-up loads nothing heavy', () => {
     it(`nn-train ${args.join(' ')}`, async () => {
       const { code, files, sources } = await loadedModules(args);
       expect(code).toBe(0);
-      expect(files).toContain('dist/nn-train.js'); // the bin runs the bundle
       expect(sources).toContain('src/cli/program.ts'); // the trace and the chunk map work
-      expect(files.filter((f) => !BUNDLE_FILE.test(f))).toEqual(['bin/nn-train.js']);
+      expect(files.filter((f) => !BUNDLE_FILE.test(f))).toEqual([]);
       expect(sources.filter((m) => HEAVY.some((h) => h.test(m)))).toEqual([]);
     });
   }
@@ -76,21 +79,53 @@ describe('the bundle', () => {
     expect(stdout).toMatch(/wasm/);
     expect(new Set(sources).size).toBe(sources.length); // no source in two chunks
     expect(sources).toEqual(expect.arrayContaining(['src/cli/main.ts', 'src/errors.ts', 'src/cli/output.ts', 'src/kernels/wasm.ts', 'src/data/bundled.ts']));
-    // Outside the bundle: the bin, cli-table3 (required at run time) and the worker thread,
+    // Outside the bundle: cli-table3 (required at run time) and the worker thread,
     // which runs tsc's dist/kernels/threads/worker.js and its imports in its own thread.
-    const outside = files.filter((f) => !BUNDLE_FILE.test(f) && f !== 'bin/nn-train.js' && !f.startsWith('node_modules/'));
+    const outside = files.filter((f) => !BUNDLE_FILE.test(f) && !f.startsWith('node_modules/'));
     expect(outside).toContain('dist/kernels/threads/worker.js');
     expect(outside.filter((f) => !/^dist\/(kernels|tensor)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('node_modules/') && !/^node_modules\/(cli-table3|@colors\/colors|string-width|strip-ansi|ansi-regex|emoji-regex|is-fullwidth-code-point)\//.test(f))).toEqual([]);
   });
 
   it('a JSON run says which kernels and version it used, found through the bundle\'s paths', async () => {
-    const r = await run(['--dataset', 'mnist-10k', '--offline', '--iters', '2', '--threads', '2', '--backend', 'wasm', '--json']);
+    const args = ['--dataset', 'mnist-10k', '--offline', '--iters', '2', '--threads', '2', '--backend', 'wasm', '--json'];
+    const r = await collect(spawn(process.execPath, [BUNDLE, ...args], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(r.code).toBe(0);
     const config = ndjson(r.stdout).find((x) => x.type === 'config');
     const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
     expect(config).toMatchObject({ version, config: { threads: 2 } });
     expect(config?.config.kernels).toMatch(/^wasm/);
+  });
+});
+
+describe('bin/nn-train.js', () => {
+  // A copy of the bin next to stand-in builds: which one it runs, by their modification times.
+  const runBin = (times: { bundle?: number; tsc: number }): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nn-bin-'));
+    try {
+      mkdirSync(path.join(dir, 'bin'));
+      mkdirSync(path.join(dir, 'dist/cli'), { recursive: true });
+      copyFileSync(BIN, path.join(dir, 'bin/nn-train.js'));
+      writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+      const tsc = path.join(dir, 'dist/cli/main.js');
+      writeFileSync(tsc, "console.log('tsc output');");
+      utimesSync(tsc, times.tsc, times.tsc);
+      if (times.bundle !== undefined) {
+        const bundle = path.join(dir, 'dist/nn-train.js');
+        writeFileSync(bundle, "console.log('bundle');");
+        utimesSync(bundle, times.bundle, times.bundle);
+      }
+      return execFileSync(process.execPath, [path.join(dir, 'bin/nn-train.js')], { encoding: 'utf8' }).trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('runs the bundle unless tsc has written its output since (or there is no bundle)', () => {
+    expect(runBin({ bundle: 2000, tsc: 1000 })).toBe('bundle'); // npm run build: tsc, then the bundle
+    expect(runBin({ bundle: 500_000_000, tsc: 500_000_000 })).toBe('bundle'); // npm pack gives every file one mtime
+    expect(runBin({ bundle: 1000, tsc: 2000 })).toBe('tsc output'); // npx tsc -p . since the last bundle
+    expect(runBin({ tsc: 1000 })).toBe('tsc output');
   });
 });
 
