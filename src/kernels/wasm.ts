@@ -273,6 +273,7 @@ export interface WasmKernelsOptions {
   memory?: WebAssembly.Memory; // share another thread's memory (workers)
   heap?: Heap;
   pool?: WorkerPool; // worker threads sharing `memory`, for evaluation and the first layer's step
+  module?: WebAssembly.Module; // compiled by another thread (a worker's), instead of compiling again
 }
 
 export interface WasmKernels extends Kernels {
@@ -307,7 +308,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const fresh = options.memory === undefined ? wasmMemory() : null;
   const memory = options.memory ?? fresh!.memory;
   const heap = options.heap ?? fresh?.heap ?? new Heap(memory, HEAP_BASE, MAX_PAGES * PAGE - HEAP_BASE, true);
-  const instance = new WebAssembly.Instance(wasmModule(), { env: { memory } });
+  const instance = new WebAssembly.Instance(options.module ?? wasmModule(), { env: { memory } });
   const w = instance.exports as unknown as WasmExports;
   w.initScale(); // the same table from every thread: writing it again changes nothing
   const js = jsKernels('float32'); // for matrices from elsewhere (tests, one-hot targets)

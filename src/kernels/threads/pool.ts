@@ -1,7 +1,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Matrix } from '../../tensor/matrix.js';
 import type { ForwardOp } from '../kernels.js';
-import { describeSource, type Heap, type ImageSourceDescriptor, type WasmImageSource } from '../wasm.js';
+import { describeSource, wasmModule, type Heap, type ImageSourceDescriptor, type WasmImageSource } from '../wasm.js';
 
 /**
  * Worker threads that run the same WebAssembly kernels on the same shared memory: parameters,
@@ -89,6 +89,7 @@ export function countChunks(next: Int32Array, count: number, chunk: number, coun
 
 export interface WorkerInit {
   memory: WebAssembly.Memory;
+  module: WebAssembly.Module; // the caller's compiled kernels: one compilation (and one tier-up) for all threads
   arenaBase: number;
   arenaBytes: number;
   control: number; // byte offset of this worker's control block
@@ -128,7 +129,7 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
       errors.push(errorText);
       ports.push(port1);
       seqs.push(0);
-      const init: WorkerInit = { memory, arenaBase, arenaBytes: ARENA_BYTES, control: control.byteOffset, errorText, port: port2 };
+      const init: WorkerInit = { memory, module: wasmModule(), arenaBase, arenaBytes: ARENA_BYTES, control: control.byteOffset, errorText, port: port2 };
       const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
       return new Promise<Worker>((resolve, reject) => {
         worker.once('message', (m) => (m === 'ready' ? resolve(worker) : reject(new Error(String(m)))));

@@ -10,7 +10,7 @@ import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY,
 const init = workerData as WorkerInit;
 const memory = init.memory;
 const heap = new Heap(memory, init.arenaBase, init.arenaBytes, false);
-const kernels = wasmKernels({ memory, heap });
+const kernels = wasmKernels({ memory, heap, module: init.module });
 const w = kernels.exports;
 const control = new Int32Array(memory.buffer, init.control, CONTROL_WORDS);
 // Sources by their layout: views over the shared memory, so a matching one is always current.
