@@ -158,7 +158,8 @@ async function kernelRates(o: Options): Promise<KernelRates[]> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  if (!existsSync(path.join(REPO, 'dist/cli/main.js')) || !existsSync(path.join(REPO, 'dist/kernels/nn-kernels.wasm'))) {
+  // What bin/nn-train.js runs: the bundle (npm run build writes it last) and the kernels.
+  if (!existsSync(path.join(REPO, 'dist/nn-train.js')) || !existsSync(path.join(REPO, 'dist/kernels/nn-kernels.wasm'))) {
     fail('nn-train is not built: run npm run build');
   }
   for (const f of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte']) {
