@@ -384,8 +384,52 @@ export function sparseWeightGrad(dW: usize, k0: i32, k1: i32, counts: usize, rec
 
 // ---- dense kernels --------------------------------------------------------------------
 
+/**
+ * Three rows of out = a · b for H <= 12 (the book's 10 classes): each b row's 12 floats are
+ * loaded once for the three rows (lanes past H, read from the next row or the padding, are
+ * never stored). The same sums in the same order as matmul's other loop.
+ */
+@inline function matmulRows3(out: usize, a: usize, b: usize, i: i32, D: i32, H: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
+  const ra = a + (<usize>(i * D) << 2);
+  const rowBytes = <usize>D << 2;
+  for (let k = 0; k < D; k++) {
+    const p = b + (<usize>(k * H) << 2);
+    const w0 = v128.load(p, 0), w1 = v128.load(p, 16), w2 = v128.load(p, 32);
+    const q = ra + (<usize>k << 2);
+    const s0 = f32x4.splat(load<f32>(q));
+    const s1 = f32x4.splat(load<f32>(q + rowBytes));
+    const s2 = f32x4.splat(load<f32>(q + 2 * rowBytes));
+    c00 = f32x4.add(c00, f32x4.mul(s0, w0));
+    c01 = f32x4.add(c01, f32x4.mul(s0, w1));
+    c02 = f32x4.add(c02, f32x4.mul(s0, w2));
+    c10 = f32x4.add(c10, f32x4.mul(s1, w0));
+    c11 = f32x4.add(c11, f32x4.mul(s1, w1));
+    c12 = f32x4.add(c12, f32x4.mul(s1, w2));
+    c20 = f32x4.add(c20, f32x4.mul(s2, w0));
+    c21 = f32x4.add(c21, f32x4.mul(s2, w1));
+    c22 = f32x4.add(c22, f32x4.mul(s2, w2));
+  }
+  const dst = out + (<usize>(i * H) << 2);
+  const rowOut = <usize>H << 2;
+  storeLanes(dst, c00, H);
+  storeLanes(dst + 16, c01, H - 4);
+  storeLanes(dst + 32, c02, H - 8);
+  storeLanes(dst + rowOut, c10, H);
+  storeLanes(dst + rowOut + 16, c11, H - 4);
+  storeLanes(dst + rowOut + 32, c12, H - 8);
+  storeLanes(dst + 2 * rowOut, c20, H);
+  storeLanes(dst + 2 * rowOut + 16, c21, H - 4);
+  storeLanes(dst + 2 * rowOut + 32, c22, H - 8);
+}
+
 /** out (N,H) = a (N,D) · b (D,H), rows [r0, r1) of out. */
 export function matmul(out: usize, a: usize, b: usize, r0: i32, r1: i32, D: i32, H: i32): void {
+  if (H <= 12) {
+    for (; r0 + 3 <= r1; r0 += 3) matmulRows3(out, a, b, r0, D, H);
+  }
   for (let i = r0; i < r1; i++) {
     const ra = a + (<usize>(i * D) << 2);
     for (let j0 = 0; j0 < H; j0 += 16) {
@@ -407,9 +451,52 @@ export function matmul(out: usize, a: usize, b: usize, r0: i32, r1: i32, D: i32,
   }
 }
 
+/**
+ * Three rows of dW = x^T · dout for H <= 12: each dout row's 12 floats are loaded once for
+ * the three columns of x (lanes past H are never stored). The same sums in the same order as
+ * matmulTransA's other loop.
+ */
+@inline function matmulTransARows3(dW: usize, x: usize, dout: usize, k: i32, N: i32, D: i32, H: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
+  for (let i = 0; i < N; i++) {
+    const p = dout + (<usize>(i * H) << 2);
+    const d0 = v128.load(p, 0), d1 = v128.load(p, 16), d2 = v128.load(p, 32);
+    const q = x + (<usize>(i * D + k) << 2);
+    const s0 = f32x4.splat(load<f32>(q));
+    const s1 = f32x4.splat(load<f32>(q, 4));
+    const s2 = f32x4.splat(load<f32>(q, 8));
+    c00 = f32x4.add(c00, f32x4.mul(s0, d0));
+    c01 = f32x4.add(c01, f32x4.mul(s0, d1));
+    c02 = f32x4.add(c02, f32x4.mul(s0, d2));
+    c10 = f32x4.add(c10, f32x4.mul(s1, d0));
+    c11 = f32x4.add(c11, f32x4.mul(s1, d1));
+    c12 = f32x4.add(c12, f32x4.mul(s1, d2));
+    c20 = f32x4.add(c20, f32x4.mul(s2, d0));
+    c21 = f32x4.add(c21, f32x4.mul(s2, d1));
+    c22 = f32x4.add(c22, f32x4.mul(s2, d2));
+  }
+  const dst = dW + (<usize>(k * H) << 2);
+  const rowOut = <usize>H << 2;
+  storeLanes(dst, c00, H);
+  storeLanes(dst + 16, c01, H - 4);
+  storeLanes(dst + 32, c02, H - 8);
+  storeLanes(dst + rowOut, c10, H);
+  storeLanes(dst + rowOut + 16, c11, H - 4);
+  storeLanes(dst + rowOut + 32, c12, H - 8);
+  storeLanes(dst + 2 * rowOut, c20, H);
+  storeLanes(dst + 2 * rowOut + 16, c21, H - 4);
+  storeLanes(dst + 2 * rowOut + 32, c22, H - 8);
+}
+
 /** dW (D,H) = x^T (D,N) · dout (N,H). */
 export function matmulTransA(dW: usize, x: usize, dout: usize, N: i32, D: i32, H: i32): void {
-  for (let k = 0; k < D; k++) {
+  let k0 = 0;
+  if (H <= 12) {
+    for (; k0 + 3 <= D; k0 += 3) matmulTransARows3(dW, x, dout, k0, N, D, H);
+  }
+  for (let k = k0; k < D; k++) {
     for (let j0 = 0; j0 < H; j0 += 16) {
       let a0 = f32x4.splat(0);
       let a1 = f32x4.splat(0);
