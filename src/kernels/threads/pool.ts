@@ -40,6 +40,7 @@ export const JOB_FORWARD = 1; // sparseMatmul: the high half of the pixels, into
 export const JOB_WEIGHT_GRAD = 2; // sparseWeightGrad over the high half of the pixels
 export const JOB_AXPY = 4; // axpy over the high half of a weight gradient's rows (alpha as f32 bits)
 export const JOB_EVAL = 3; // chunks of a set to evaluate, taken from a shared counter, described by the message
+export const JOB_TOUCH = 5; // touchPages over [ptr, ptr + bytes): pages of pixel lists about to be filled
 
 /**
  * How long a waiting thread spins before it sleeps, in milliseconds: longer than the gap
@@ -47,6 +48,18 @@ export const JOB_EVAL = 3; // chunks of a set to evaluate, taken from a shared c
  * as much as the job), short enough that an idle pool soon stops using its core.
  */
 export const SPIN_MS = 0.5;
+
+/**
+ * Makes every 4 kB page of [ptr, ptr + bytes) of the memory present, in address order, by
+ * adding 0 to one word of each, atomically: what another thread writes there meanwhile stays
+ * as written. A page's first touch costs ~10 us on the test machine (a virtual machine), so a
+ * worker touching the pages a list is about to fill takes that wait off the filling thread.
+ */
+export function touchPages(memory: WebAssembly.Memory, ptr: number, bytes: number): void {
+  const words = new Int32Array(memory.buffer);
+  const end = Math.min(ptr + bytes, words.byteLength);
+  for (let p = (ptr + 4095) & ~4095; p < end; p += 4096) Atomics.add(words, p >> 2, 0);
+}
 
 /** Waits until control[index] !== value: spinning for SPIN_MS, then sleeping. */
 export function waitWhile(control: Int32Array, index: number, value: number): void {
