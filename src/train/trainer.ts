@@ -1,4 +1,6 @@
 import type { Dataset } from '../data/dataset.js';
+import type { ImageSource } from '../kernels/kernels.js';
+import type { Matrix } from '../tensor/matrix.js';
 import type { Network } from '../network/network.js';
 import { evaluate } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -40,6 +42,34 @@ export interface TrainSummary {
   bestEpoch: number;
   seconds: number;
   imagesPerSecond: number; // training images through forward + backward per second
+}
+
+/** What a step draws its batch from and fills: made once per training run. */
+interface Batch {
+  readonly images: ImageSource; // the training set as the kernels keep it
+  readonly labels: Uint8Array; // labels: (count)
+  readonly count: number;
+  readonly x: Matrix; // x: (batchSize, 784)
+  readonly t: Uint8Array; // t: (batchSize)
+  readonly indices: Int32Array; // indices: (batchSize)
+}
+
+/**
+ * One step of mini-batch SGD: batchSize images drawn at random (with replacement), their
+ * gradient by backprop, the update. Returns the batch's loss before the update (what
+ * gradient()'s forward pass computed).
+ *
+ * A function of its own so that V8 optimizes it once and keeps it: inside train()'s loop it
+ * was thrown back to unoptimized code with train() each time one of train()'s other branches
+ * ran for the first time (the first evaluations; node --trace-deopt showed four such bailouts).
+ */
+function sgdStep(net: Network, optimizer: Optimizer, rng: Rng, batch: Batch): number {
+  const { x, t, indices, labels } = batch;
+  rng.choice(batch.count, indices);
+  net.kernels.gatherImages(x, batch.images, indices);
+  for (let k = 0; k < t.length; k++) t[k] = labels[indices[k]];
+  optimizer.update(net.params, net.gradient(x, t));
+  return net.lastLoss;
 }
 
 export function epochCount(iterations: number, iterPerEpoch: number): number {
@@ -86,14 +116,9 @@ export async function train(
   let best = { testAcc: -1, epoch: 0 };
   let done = 0;
 
+  const batch: Batch = { images, labels, count: data.train.count, x, t, indices };
   for (let i = 1; i <= iterations; i++) {
-    rng.choice(data.train.count, indices);
-    net.kernels.gatherImages(x, images, indices);
-    for (let k = 0; k < batchSize; k++) t[k] = labels[indices[k]];
-    const grads = net.gradient(x, t);
-    optimizer.update(net.params, grads);
-    // The loss of this batch before the update: what gradient()'s forward pass computed.
-    lastLoss = net.lastLoss;
+    lastLoss = sgdStep(net, optimizer, rng, batch);
     epochLoss += lastLoss;
     epochSteps++;
     done = i;
