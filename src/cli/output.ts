@@ -1,18 +1,30 @@
 /**
  * stdout carries results only; everything else goes to stderr (DESIGN.md section 3).
  * A closed pipe (`nn-train --json | head -1`) is not an error worth a stack trace: we stop
- * writing and exit quietly.
+ * writing and exit quietly, unless the run still has files to write (see
+ * finishIfStdoutCloses), which it then finishes without its stdout lines.
  */
 let stdoutClosed = false;
+let finishWhenClosed = false;
 let jsonErrors = false;
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') {
     stdoutClosed = true;
-    process.exit(process.exitCode ?? 0);
+    if (!finishWhenClosed) process.exit(process.exitCode ?? 0);
+    return;
   }
   throw err;
 });
+
+/**
+ * A run asked for files (--save, --plot) goes on to write them when stdout closes under it
+ * (`nn-train --save m.safetensors | head -3`): the reader wanted a few lines, not to lose the
+ * model. Without such files a closed stdout ends the run at once.
+ */
+export function finishIfStdoutCloses(on: boolean): void {
+  finishWhenClosed = on;
+}
 
 export function writeOut(line: string): void {
   if (!stdoutClosed) process.stdout.write(line.endsWith('\n') ? line : `${line}\n`);

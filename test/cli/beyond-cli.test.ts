@@ -161,6 +161,28 @@ describeMnist('on the real MNIST', () => {
     expect(table.stdout).toMatch(/│ Affine1 │ 784x100 │/);
   });
 
+  it('train --save with stdout closed early (`| head -1`) still saves the model, and exits 0', async () => {
+    const model = path.join(dir, 'piped.safetensors');
+    const plot = path.join(dir, 'piped.svg');
+    const env = { ...process.env, NO_COLOR: '1' };
+    for (const k of ['NN_TRAIN_MIRROR', 'NN_TRAIN_DATA_DIR', 'FORCE_COLOR']) delete env[k];
+    const cmd = `"${process.execPath}" ${BIN} --iters 1200 --save ${model} --plot ${plot} --json ${DATA.join(' ')} | head -1; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const child = spawn('bash', ['-c', cmd], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(stdout.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['config']);
+    expect(stderr).toMatch(/status=0\n$/);
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(existsSync(plot)).toBe(true);
+    const e = await run(['eval', '--model', model, '--json', ...DATA]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(records(e)[0]).toMatchObject({ type: 'eval', architecture: '784-50-10', count: 10000 });
+    expect(records(e)[0].accuracy).toBeGreaterThan(0.85);
+  });
+
   it('train --save, then eval reports the same accuracy and predict shows one image', async () => {
     const model = path.join(dir, 'trained.safetensors');
     const t = await run(['--hidden', '32,16', '--optimizer', 'adam', '--init', 'he', '--iters', '300', '--save', model, '--json', ...DATA]);

@@ -14,7 +14,7 @@ import { Rng } from '../../train/rng.js';
 import { epochCount, train } from '../../train/trainer.js';
 import { requireParentFolder, writeFileAtomic } from '../files.js';
 import { loadData } from '../load-data.js';
-import { setJsonErrors, writeErr, writeOut } from '../output.js';
+import { finishIfStdoutCloses, setJsonErrors, writeErr, writeOut } from '../output.js';
 import { EXIT_INTERRUPTED, watchInterrupt } from '../signals.js';
 
 const require = createRequire(import.meta.url);
@@ -31,6 +31,7 @@ function trainKernels(config: TrainConfigValues): Promise<Kernels> {
  */
 export async function runTrain(config: TrainConfigValues): Promise<void> {
   setJsonErrors(config.json);
+  finishIfStdoutCloses(config.save !== undefined || config.plot !== undefined);
   requireParentFolder('--plot', config.plot);
   requireParentFolder('--save', config.save);
   const out = detectStyle(process.stdout, { color: config.color, quiet: config.quiet });
