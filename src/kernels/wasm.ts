@@ -501,7 +501,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         const touching = pool !== null && !evaluating;
         if (touching) pool!.post(0, JOB_TOUCH, [colsPtr, Math.min(room, Math.ceil(pixels / 4)) * 2]);
         const e = buildLists(set, buffer, starts, colsPtr, valsPtr);
-        if (touching) pool!.wait(0, () => {});
+        if (touching) pool!.wait(0, () => {}); // (a touch the worker has not started is dropped: it only saves time)
         heap.shrink(colsPtr, room * 2, e * 2);
         heap.release(buffer, CHUNK * D);
         const buf = memory.buffer; // (read after allocating: allocation may grow the memory)

@@ -96,12 +96,15 @@ export async function train(
   const D = data.train.rows * data.train.cols;
   // The kernels fill x from the images their way (the fast ones as lists of nonzero pixels,
   // made once per set here), so a step converts no pixels and allocates nothing.
-  const images = net.kernels.loadImages(data.train);
+  const batch: Batch = {
+    images: net.kernels.loadImages(data.train),
+    labels: data.train.labels,
+    count: data.train.count,
+    x: net.kernels.allocImages(batchSize, D), // x: (batchSize, 784)
+    t: new Uint8Array(batchSize), // t: (batchSize)
+    indices: new Int32Array(batchSize),
+  };
   net.kernels.loadImages(data.test);
-  const x = net.kernels.allocImages(batchSize, D); // x: (batchSize, 784)
-  const t = new Uint8Array(batchSize); // t: (batchSize)
-  const labels = data.train.labels;
-  const indices = new Int32Array(batchSize);
   const epochs = epochCount(iterations, iterPerEpoch);
   emit({ type: 'start', iterations, iterPerEpoch, epochs, batchSize });
 
@@ -116,7 +119,6 @@ export async function train(
   let best = { testAcc: -1, epoch: 0 };
   let done = 0;
 
-  const batch: Batch = { images, labels, count: data.train.count, x, t, indices };
   for (let i = 1; i <= iterations; i++) {
     lastLoss = sgdStep(net, optimizer, rng, batch);
     epochLoss += lastLoss;

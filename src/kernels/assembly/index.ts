@@ -384,6 +384,20 @@ export function sparseWeightGrad(dW: usize, k0: i32, k1: i32, counts: usize, rec
 
 // ---- dense kernels --------------------------------------------------------------------
 
+// Stores three rows of H <= 12 floats from three vectors each (row r in cr0, cr1, cr2).
+@inline function storeRows3(dst: usize, H: i32, c00: v128, c01: v128, c02: v128, c10: v128, c11: v128, c12: v128, c20: v128, c21: v128, c22: v128): void {
+  const row = <usize>H << 2;
+  storeLanes(dst, c00, H);
+  storeLanes(dst + 16, c01, H - 4);
+  storeLanes(dst + 32, c02, H - 8);
+  storeLanes(dst + row, c10, H);
+  storeLanes(dst + row + 16, c11, H - 4);
+  storeLanes(dst + row + 32, c12, H - 8);
+  storeLanes(dst + 2 * row, c20, H);
+  storeLanes(dst + 2 * row + 16, c21, H - 4);
+  storeLanes(dst + 2 * row + 32, c22, H - 8);
+}
+
 /**
  * Three rows of out = a · b for H <= 12 (the book's 10 classes): each b row's 12 floats are
  * loaded once for the three rows (lanes past H, read from the next row or the padding, are
@@ -412,17 +426,7 @@ export function sparseWeightGrad(dW: usize, k0: i32, k1: i32, counts: usize, rec
     c21 = f32x4.add(c21, f32x4.mul(s2, w1));
     c22 = f32x4.add(c22, f32x4.mul(s2, w2));
   }
-  const dst = out + (<usize>(i * H) << 2);
-  const rowOut = <usize>H << 2;
-  storeLanes(dst, c00, H);
-  storeLanes(dst + 16, c01, H - 4);
-  storeLanes(dst + 32, c02, H - 8);
-  storeLanes(dst + rowOut, c10, H);
-  storeLanes(dst + rowOut + 16, c11, H - 4);
-  storeLanes(dst + rowOut + 32, c12, H - 8);
-  storeLanes(dst + 2 * rowOut, c20, H);
-  storeLanes(dst + 2 * rowOut + 16, c21, H - 4);
-  storeLanes(dst + 2 * rowOut + 32, c22, H - 8);
+  storeRows3(out + (<usize>(i * H) << 2), H, c00, c01, c02, c10, c11, c12, c20, c21, c22);
 }
 
 /** out (N,H) = a (N,D) · b (D,H), rows [r0, r1) of out. */
@@ -477,17 +481,7 @@ export function matmul(out: usize, a: usize, b: usize, r0: i32, r1: i32, D: i32,
     c21 = f32x4.add(c21, f32x4.mul(s2, d1));
     c22 = f32x4.add(c22, f32x4.mul(s2, d2));
   }
-  const dst = dW + (<usize>(k * H) << 2);
-  const rowOut = <usize>H << 2;
-  storeLanes(dst, c00, H);
-  storeLanes(dst + 16, c01, H - 4);
-  storeLanes(dst + 32, c02, H - 8);
-  storeLanes(dst + rowOut, c10, H);
-  storeLanes(dst + rowOut + 16, c11, H - 4);
-  storeLanes(dst + rowOut + 32, c12, H - 8);
-  storeLanes(dst + 2 * rowOut, c20, H);
-  storeLanes(dst + 2 * rowOut + 16, c21, H - 4);
-  storeLanes(dst + 2 * rowOut + 32, c22, H - 8);
+  storeRows3(dW + (<usize>(k * H) << 2), H, c00, c01, c02, c10, c11, c12, c20, c21, c22);
 }
 
 /** dW (D,H) = x^T (D,N) · dout (N,H). */
