@@ -6,7 +6,8 @@ import { confusionOf } from '../../train/confusion.js';
 import { evaluate } from '../../train/evaluate.js';
 import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
-import { checkModelFits, readModel, splitOf, withData } from './command-run.js';
+import { checkModelFits, readModel, splitOf } from './command-run.js';
+import { withData } from './with-data.js';
 
 const EvalOptions = z.extend(ModelOptions, { ...DataOptions.shape, ...OutputOptions.shape });
 

@@ -11,7 +11,7 @@ import { gradcheckRecord, toJsonLine } from '../../report/records.js';
 import { sliceBatch } from '../../train/batch.js';
 import { Rng } from '../../train/rng.js';
 import { writeOut } from '../output.js';
-import { withData } from './command-run.js';
+import { withData } from './with-data.js';
 
 export interface GradcheckNet {
   hidden: number[];

@@ -10,7 +10,7 @@ import { gatherBatch } from '../../train/batch.js';
 import { Rng } from '../../train/rng.js';
 import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
-import { withData } from './command-run.js';
+import { withData } from './with-data.js';
 
 const InspectOptions = z.object({
   batchSize: TrainFields.shape.batchSize,

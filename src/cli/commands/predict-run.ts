@@ -6,7 +6,8 @@ import { imageArt, predictionRecord, predictionText, type Prediction } from '../
 import { toJsonLine } from '../../report/records.js';
 import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
-import { checkModelFits, readModel, splitOf, withData } from './command-run.js';
+import { checkModelFits, readModel, splitOf } from './command-run.js';
+import { withData } from './with-data.js';
 
 const PredictOptions = z.extend(ModelOptions, {
   index: z.coerce

@@ -6,16 +6,15 @@ import { createKernels } from '../../kernels/index.js';
 import { buildNetwork } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { configRecord, toJsonLine } from '../../report/records.js';
-import { detectStyle } from '../../report/style.js';
-import { createTrainReporter, headline } from '../../report/train-report.js';
+import { headline } from '../../report/train-report.js';
 import { confusionOf } from '../../train/confusion.js';
 import { createOptimizer } from '../../train/optimizers/index.js';
 import { Rng } from '../../train/rng.js';
 import { epochCount, train } from '../../train/trainer.js';
 import { requireParentFolder, writeFileAtomic } from '../files.js';
-import { loadData } from '../load-data.js';
-import { finishIfStdoutCloses, setJsonErrors, writeErr, writeOut } from '../output.js';
-import { EXIT_INTERRUPTED, watchInterrupt } from '../signals.js';
+import { finishIfStdoutCloses, setJsonErrors, writeOut } from '../output.js';
+import { EXIT_INTERRUPTED } from '../signals.js';
+import { withData } from './with-data.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
@@ -30,22 +29,14 @@ function trainKernels(config: TrainConfigValues): Promise<Kernels> {
  * Ctrl-C stopped it (after printing what was done); throws NnTrainErrors for everything else.
  */
 export async function runTrain(config: TrainConfigValues): Promise<void> {
-  setJsonErrors(config.json);
+  setJsonErrors(config.json); // (before the checks below, so that with --json their errors are records too)
   finishIfStdoutCloses(config.save !== undefined || config.plot !== undefined);
   requireParentFolder('--plot', config.plot);
   requireParentFolder('--save', config.save);
-  const out = detectStyle(process.stdout, { color: config.color, quiet: config.quiet });
-  const err = detectStyle(process.stderr, { color: config.color, quiet: config.quiet });
   // Worker threads start up while the reporter's modules and the data load.
   const kernelsReady = trainKernels(config);
   kernelsReady.catch(() => {}); // (awaited below; this only keeps a failure from going unhandled meanwhile)
-  const reporter = await createTrainReporter({ json: config.json, quiet: config.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
-  const interrupt = watchInterrupt(() => reporter.close());
-  try {
-    reporter.loading(`Loading ${config.dataset}`);
-    const { data, record, seconds } = await loadData(config, (e) => reporter.dataEvent(e));
-    reporter.loaded(record, seconds);
-
+  await withData(config, async ({ out, reporter, data, record, interrupt }) => {
     const kernels = await kernelsReady;
     const rng = new Rng(config.seed);
     const inputSize = data.train.rows * data.train.cols;
@@ -111,8 +102,5 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     }
     reporter.writeSummary();
     if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
-  } finally {
-    reporter.close();
-    interrupt.dispose();
-  }
+  });
 }
