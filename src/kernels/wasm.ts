@@ -497,11 +497,17 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         const colsPtr = heap.allocBytes(room * 2);
         // The worker makes the cols block's pages present (MNIST's are 18 MB: ~4,400 first
         // touches) while this thread fills the lists, for up to a quarter of the pixels
-        // (MNIST has a fifth nonzero): a third less time to wait for the lists.
+        // (MNIST has a fifth nonzero): a third less time to wait for the lists. (Touching the
+        // vals block's pages alongside was slower: 111-129 ms against 100-110.)
         const touching = pool !== null && !evaluating;
         if (touching) pool!.post(0, JOB_TOUCH, [colsPtr, Math.min(room, Math.ceil(pixels / 4)) * 2]);
         const e = buildLists(set, buffer, starts, colsPtr, valsPtr);
-        if (touching) pool!.wait(0, () => {}); // (a touch the worker has not started is dropped: it only saves time)
+        if (touching) {
+          // The lists are filled: pages the worker has not reached yet no longer need it, and
+          // a touch it has not started is dropped (either way it only saves time).
+          pool!.stop(0);
+          pool!.wait(0, () => {});
+        }
         heap.shrink(colsPtr, room * 2, e * 2);
         heap.release(buffer, CHUNK * D);
         const buf = memory.buffer; // (read after allocating: allocation may grow the memory)

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/kernels/js.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
+import { touchPages } from '../../src/kernels/threads/pool.js';
 import { wasmKernels } from '../../src/kernels/wasm.js';
 import { Rng } from '../../src/train/rng.js';
 import { copyTo, expectClose, randomOf, syntheticImages } from './helpers.js';
@@ -250,5 +251,21 @@ describe('wasm backend memory', () => {
     const y = k.alloc(1, 4);
     k.axpy(y, 2, a);
     expect(Array.from(y.data)).toEqual([2, 4, 6, 8]);
+  });
+});
+
+describe('touchPages (the worker making list pages present ahead of the lists)', () => {
+  const memory = new WebAssembly.Memory({ initial: 4, maximum: 4, shared: true }); // 256 kB: 64 pages
+  const bytes = new Uint8Array(memory.buffer);
+
+  it('leaves every byte as it was, asks whether to stop every 16 pages, and stops when told', () => {
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
+    let asked = 0;
+    touchPages(memory, 0, bytes.length, () => (asked++, false));
+    expect(asked).toBe(4); // pages 0, 16, 32, 48
+    asked = 0;
+    touchPages(memory, 100, bytes.length, () => ++asked === 2);
+    expect(asked).toBe(2); // stopped at the second question, page 17
+    expect(bytes.every((b, i) => b === ((i * 7) & 255))).toBe(true);
   });
 });

@@ -34,6 +34,7 @@ export const STATUS = 3; // 0 ok, 1 failed (message in the error text)
 export const RESULT = 4;
 export const ARGS = 5; // up to 16 arguments
 export const CLAIMED = 21; // the SEQ of the last job someone started
+export const STOP = 22; // set to a job's SEQ by the caller to end it early (a page-touching job checks it)
 export const CONTROL_WORDS = 32;
 
 export const JOB_FORWARD = 1; // sparseMatmul: the high half of the pixels, into its own buffer
@@ -54,11 +55,15 @@ export const SPIN_MS = 0.5;
  * adding 0 to one word of each, atomically: what another thread writes there meanwhile stays
  * as written. A page's first touch costs ~10 us on the test machine (a virtual machine), so a
  * worker touching the pages a list is about to fill takes that wait off the filling thread.
+ * Every 16 pages it asks `stopped()` whether the pages are still wanted.
  */
-export function touchPages(memory: WebAssembly.Memory, ptr: number, bytes: number): void {
+export function touchPages(memory: WebAssembly.Memory, ptr: number, bytes: number, stopped: () => boolean = () => false): void {
   const words = new Int32Array(memory.buffer);
   const end = Math.min(ptr + bytes, words.byteLength);
-  for (let p = (ptr + 4095) & ~4095; p < end; p += 4096) Atomics.add(words, p >> 2, 0);
+  for (let p = (ptr + 4095) & ~4095, n = 0; p < end; p += 4096, n++) {
+    if ((n & 15) === 0 && stopped()) return;
+    Atomics.add(words, p >> 2, 0);
+  }
 }
 
 /** Waits until control[index] !== value: spinning for SPIN_MS, then sleeping. */
@@ -114,6 +119,8 @@ export interface WorkerPool {
   readonly workers: number;
   /** Posts a job of `kind` to worker w; `wait(w)` returns its result. */
   post(w: number, kind: number, args: readonly number[]): void;
+  /** Asks worker w to end its current job early, if it is one that can (JOB_TOUCH). */
+  stop(w: number): void;
   /**
    * Starts `workers` evaluation jobs over the set's chunks, taken from the i32 counter at
    * byte offset `next` (set to 0 by the caller), and returns the wait for their counts.
@@ -164,6 +171,9 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
       seqs[w]++;
       Atomics.store(c, SEQ, seqs[w]);
       Atomics.notify(c, SEQ);
+    },
+    stop(w) {
+      Atomics.store(controls[w], STOP, seqs[w]);
     },
     wait(w, runHere) {
       const c = controls[w];

@@ -2,7 +2,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import type { Matrix } from '../../tensor/matrix.js';
 import type { ForwardOp } from '../kernels.js';
 import { Heap, sourceFromDescriptor, wasmKernels, type WasmImageSource } from '../wasm.js';
-import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_FORWARD, JOB_TOUCH, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, touchPages, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
+import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_FORWARD, JOB_TOUCH, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, STOP, touchPages, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
 
 // One worker thread of the pool (./pool.ts): waits on its control block, runs each job with
 // the same kernels over the main thread's memory, and marks it done.
@@ -45,7 +45,7 @@ function run(kind: number, seq: number): number {
     return 0;
   }
   if (kind === JOB_TOUCH) {
-    touchPages(memory, a(0), a(1));
+    touchPages(memory, a(0), a(1), () => Atomics.load(control, STOP) === seq);
     return 0;
   }
   if (kind === JOB_AXPY) {
