@@ -1,7 +1,7 @@
-import { promisify } from 'node:util';
-import { gunzip, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { RuntimeFailure } from '../errors.js';
 import type { ImageSet } from './dataset.js';
+import { gunzipBytes } from './gunzip.js';
 
 /**
  * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS"):
@@ -67,8 +67,6 @@ export function decodeIdxFile(bytes: Uint8Array, file: string): Uint8Array {
   return bytes;
 }
 
-const gunzipAsync = promisify(gunzip);
-
 /**
  * zlib's output chunk: the size the gzip trailer records (ISIZE, the uncompressed length mod
  * 2^32) when it is plausible, so the 47 MB of training images come out in one buffer instead
@@ -83,12 +81,13 @@ function outputChunk(bytes: Uint8Array): number {
 
 /**
  * decodeIdxFile off the main thread: zlib runs in libuv's thread pool, so the four files of a
- * data set decompress side by side (the 47 MB training images dominate either way).
+ * data set decompress side by side (the 47 MB training images dominate either way; see
+ * ./gunzip.ts for how this thread helps with them meanwhile).
  */
 export async function decodeIdxFileAsync(bytes: Uint8Array, file: string): Promise<Uint8Array> {
   if (bytes.length === 0 || !isGzip(bytes)) return decodeIdxFile(bytes, file);
   try {
-    return await gunzipAsync(bytes, { chunkSize: outputChunk(bytes) });
+    return await gunzipBytes(bytes, outputChunk(bytes));
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     fail(file, `corrupt gzip data (${why})`);

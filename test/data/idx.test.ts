@@ -131,4 +131,24 @@ describe('IDX parsing', () => {
     expect(failure(() => decodeIdxFile(flipped, 'im.gz')).message).toMatch(/^im\.gz: corrupt gzip data \(.+\)$/);
     await expect(decodeIdxFileAsync(flipped, 'im.gz')).rejects.toThrow(/^im\.gz: corrupt gzip data/);
   });
+
+  it('a large file (gunzipped while this thread touches its pages): exact bytes, and the same errors', async () => {
+    // 12,000 images, 9.4 MB: over the size where ./gunzip.ts touches the output's pages.
+    const count = 12_000;
+    const big = Uint8Array.from({ length: count * 784 }, (_, i) => ((i * 2654435761) >>> 24) & (i % 5 === 0 ? 255 : 0));
+    const raw = encodeIdxImages(big, count);
+    const gz = gzipSync(raw, { level: 1 });
+    const out = await decodeIdxFileAsync(gz, 'big.gz');
+    expect(out.length).toBe(raw.length);
+    expect(Buffer.compare(Buffer.from(out.buffer, out.byteOffset, out.length), Buffer.from(raw))).toBe(0);
+    await expect(decodeIdxFileAsync(gz.subarray(0, gz.length - 20), 'big.gz')).rejects.toThrow(
+      /^big\.gz: corrupt gzip data \(unexpected end of file\)$/,
+    );
+    const flipped = Buffer.from(gz);
+    flipped[flipped.length - 6] ^= 0xff; // inside the CRC32 trailer
+    await expect(decodeIdxFileAsync(flipped, 'big.gz')).rejects.toThrow(/^big\.gz: corrupt gzip data \(.+\)$/);
+    const middle = Buffer.from(gz);
+    middle[middle.length >> 1] ^= 0xff;
+    await expect(decodeIdxFileAsync(middle, 'big.gz')).rejects.toThrow(/^big\.gz: corrupt gzip data \(.+\)$/);
+  });
 });
