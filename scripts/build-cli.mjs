@@ -45,6 +45,24 @@ const moduleUrlAsInDist = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, for subcommands that are separate
+ * executables, which nn-train has none of; loading it (with net and dgram) is a few
+ * milliseconds of every start. commander gets a stand-in that requires it on first use.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 // Old chunks have other hashes: remove them, so dist/ holds one consistent bundle.
 for (const f of await readdir(OUT).catch(() => [])) {
   if (f === `${NAME}.js` || f.startsWith(`${NAME}-`) || f === `${NAME}.meta.json`) await rm(path.join(OUT, f));
@@ -62,7 +80,7 @@ const result = await build({
   target: 'node20',
   // commander is CommonJS and requires Node's builtins; in an ES module that needs a require.
   banner: { js: "import { createRequire as __nnCreateRequire } from 'node:module'; const require = __nnCreateRequire(import.meta.url);" },
-  plugins: [moduleUrlAsInDist],
+  plugins: [moduleUrlAsInDist, lazyChildProcess],
   metafile: true,
   logLevel: 'warning',
 });

@@ -29,7 +29,7 @@ const META = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist/nn-train.meta.js
  * The files a run of the bundled CLI loads, as paths relative to the project (node: builtins
  * dropped), in every thread, and the sources inside the bundle's loaded chunks.
  */
-async function loadedModules(args: string[]): Promise<{ code: number | null; stdout: string; files: string[]; sources: string[] }> {
+async function loadedModules(args: string[]): Promise<{ code: number | null; stdout: string; files: string[]; sources: string[]; builtins: string[] }> {
   const child = spawn(process.execPath, ['--import', TRACE, BUNDLE, ...args], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const r = await collect(child);
   const files = r.stderr
@@ -41,7 +41,8 @@ async function loadedModules(args: string[]): Promise<{ code: number | null; std
     if (!chunk) throw new Error(`${f} is not in dist/nn-train.meta.json: a stale build?`);
     return Object.entries(chunk.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([source]) => source); // (0 bytes: only re-exports)
   });
-  return { code: r.code, stdout: r.stdout, files, sources };
+  const builtins = (r.stderr.split('\n').find((l) => l.startsWith('builtins: ')) ?? '').slice('builtins: '.length).split(' ');
+  return { code: r.code, stdout: r.stdout, files, sources, builtins };
 }
 
 const HEAVY = [/node_modules\/(zod|ora|chalk|cli-table3)\//, /^src\/config\.ts$/, /^src\/report\//, /^src\/data\//, /^src\/layers\//, /^src\/kernels\/(?!backends\.ts$)/, /-run\.ts$/];
@@ -49,11 +50,16 @@ const HEAVY = [/node_modules\/(zod|ora|chalk|cli-table3)\//, /^src\/config\.ts$/
 describe.concurrent('start-up loads nothing heavy', () => {
   for (const args of [['--help'], ['--version'], ['help', 'eval'], ['train', '--help'], ['gradcheck', '--help'], ['download', '--help']]) {
     it(`nn-train ${args.join(' ')}`, async () => {
-      const { code, files, sources } = await loadedModules(args);
+      const { code, files, sources, builtins } = await loadedModules(args);
       expect(code).toBe(0);
       expect(sources).toContain('src/cli/program.ts'); // the trace and the chunk map work
       expect(files.filter((f) => !BUNDLE_FILE.test(f))).toEqual([]);
       expect(sources.filter((m) => HEAVY.some((h) => h.test(m)))).toEqual([]);
+      // commander's child_process (with dgram) only when used (scripts/build-cli.mjs), and no
+      // builtin the engine or data need. (worker_threads is not checked: the trace's loader
+      // hook runs in one.)
+      expect(builtins).toContain('fs'); // the builtins line was read
+      expect(builtins.filter((b) => /^(child_process|dgram|crypto|zlib)$/.test(b))).toEqual([]);
     });
   }
 
