@@ -7,10 +7,9 @@
  * float32 and float64 runs start from the same numbers (rounded).
  */
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // The state, s0..s3. In a typed array the 32-bit words stay unboxed: as four number fields,
+  // every word above 2^31 was a new heap number (3.2 kB of garbage a training step's choice).
+  private readonly s = new Uint32Array(4);
   private spareNormal: number | null = null;
 
   constructor(readonly seed: number) {
@@ -23,30 +22,36 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    for (let i = 0; i < 4; i++) this.s[i] = next();
   }
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0; this.s1 >>>= 0; this.s2 >>>= 0; this.s3 >>>= 0;
+    return this.nextBits() >>> 0;
+  }
+
+  /**
+   * The next 32 random bits, as a signed 32-bit integer: a value a call can return without
+   * boxing it (an unsigned one above 2^31 is a new heap number). The array's stores keep each
+   * state word to its 32 bits.
+   */
+  private nextBits(): number {
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9);
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
   /** Uniform in [0, 1) with 53 random bits. */
   uniform(): number {
-    const hi = this.nextUint32() >>> 5; // 27 bits
-    const lo = this.nextUint32() >>> 6; // 26 bits
+    const hi = this.nextBits() >>> 5; // 27 bits
+    const lo = this.nextBits() >>> 6; // 26 bits
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
@@ -55,7 +60,7 @@ export class Rng {
     if (!(n > 0 && n <= 2 ** 32)) throw new RangeError(`Rng.int: n must be in (0, 2^32], got ${n}`);
     const limit = Math.floor(2 ** 32 / n) * n;
     for (;;) {
-      const r = this.nextUint32();
+      const r = this.nextBits() >>> 0;
       if (r < limit) return r % n;
     }
   }
@@ -82,6 +87,7 @@ export class Rng {
   }
 }
 
+/** x's 32 bits rotated left by k, as a signed 32-bit integer. */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
