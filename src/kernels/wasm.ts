@@ -379,12 +379,12 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         // on the worker when there is one, and is added in a fixed order.
         const { cols, vals } = a.source!.lists;
         const second = partialOf(N, H);
-        const high = () => w.sparseMatmul(ptr(second), a.high.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
         const stepSplit = split(N);
-        if (stepSplit) pool!.post(0, JOB_FORWARD, [ptr(second), a.high.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H]);
-        else high();
+        if (stepSplit) pool!.post(0, JOB_FORWARD, ptr(second), a.high.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
         w.sparseMatmul(ptr(out), a.low.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
-        if (stepSplit) pool!.wait(0, high);
+        // The high half here, unless the worker has started it.
+        if (!stepSplit || pool!.takeBack(0)) w.sparseMatmul(ptr(second), a.high.byteOffset, 0, N, cols.byteOffset, vals.byteOffset, ptr(b), H);
+        else pool!.wait(0);
         w.axpy(ptr(out), 1, ptr(second), N * H); // out + 1 * second: exactly out + second
       } else if (inWasm(a)) {
         w.matmul(ptr(out), ptr(a), ptr(b), 0, N, D, H);
@@ -411,16 +411,12 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         const K = halfPixel(D);
         const { counts, records } = x.buckets(heap);
         const { cols, vals } = x.source!.lists;
-        const args = [ptr(dW), K, D, counts.byteOffset, records, x.high.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H];
-        const high = () => w.sparseWeightGrad(ptr(dW), K, D, counts.byteOffset, records, x.high.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H);
         const stepSplit = split(N);
-        if (stepSplit) pool!.post(0, JOB_WEIGHT_GRAD, args);
-        else high();
+        if (stepSplit) pool!.post(0, JOB_WEIGHT_GRAD, ptr(dW), K, D, counts.byteOffset, records, x.high.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H);
         w.sparseWeightGrad(ptr(dW), 0, K, counts.byteOffset, records, x.low.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H);
-        if (stepSplit) {
-          pool!.wait(0, high);
-          splitGrads.add(dW.data);
-        }
+        if (!stepSplit || pool!.takeBack(0)) w.sparseWeightGrad(ptr(dW), K, D, counts.byteOffset, records, x.high.byteOffset, N, cols.byteOffset, vals.byteOffset, ptr(dout), H);
+        else pool!.wait(0);
+        if (stepSplit) splitGrads.add(dW.data);
       } else if (sparse(x)) {
         const { cols, vals } = x.source!.lists;
         w.sparseMatmulTransA(ptr(dW), D, 0, N, x.table.byteOffset, cols.byteOffset, vals.byteOffset, ptr(dout), H);
@@ -471,11 +467,11 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       // A weight gradient the threads made by pixel halves (the SGD step, W1 -= lr * dW1):
       // each half of the rows is updated by the thread that made it, where it is cached.
       const H = y.cols, low = halfPixel(y.rows) * H, n = y.rows * H;
-      const high = () => w.axpy(ptr(y) + 4 * low, alpha, ptr(x) + 4 * low, n - low);
       f32Bits[0] = alpha;
-      pool!.post(0, JOB_AXPY, [ptr(y) + 4 * low, i32Bits[0], ptr(x) + 4 * low, n - low]);
+      pool!.post(0, JOB_AXPY, ptr(y) + 4 * low, i32Bits[0], ptr(x) + 4 * low, n - low);
       w.axpy(ptr(y), alpha, ptr(x), low);
-      pool!.wait(0, high);
+      if (pool!.takeBack(0)) w.axpy(ptr(y) + 4 * low, alpha, ptr(x) + 4 * low, n - low);
+      else pool!.wait(0);
     },
 
     loadImages(set) {
@@ -500,13 +496,13 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         // (MNIST has a fifth nonzero): a third less time to wait for the lists. (Touching the
         // vals block's pages alongside was slower: 111-129 ms against 100-110.)
         const touching = pool !== null && !evaluating;
-        if (touching) pool!.post(0, JOB_TOUCH, [colsPtr, Math.min(room, Math.ceil(pixels / 4)) * 2]);
+        if (touching) pool!.post(0, JOB_TOUCH, colsPtr, Math.min(room, Math.ceil(pixels / 4)) * 2);
         const e = buildLists(set, buffer, starts, colsPtr, valsPtr);
         if (touching) {
           // The lists are filled: pages the worker has not reached yet no longer need it, and
           // a touch it has not started is dropped (either way it only saves time).
           pool!.stop(0);
-          pool!.wait(0, () => {});
+          if (!pool!.takeBack(0)) pool!.wait(0);
         }
         heap.shrink(colsPtr, room * 2, e * 2);
         heap.release(buffer, CHUNK * D);

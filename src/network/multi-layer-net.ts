@@ -45,6 +45,9 @@ export class MultiLayerNet implements Network {
   readonly affines: Affine[];
   /** Layer widths from input to output, e.g. [784, 100, 100, 10]. */
   readonly sizes: number[];
+  // The layers in forward and backward order, made once: iterating the Map made an iterator
+  // a call, and a training step allocates nothing.
+  private readonly forwardOrder: Layer[];
   private readonly backwardOrder: Layer[];
   /** The Affine layers' gradient buffers by parameter name; backward overwrites them. */
   private readonly grads: Params;
@@ -99,7 +102,8 @@ export class MultiLayerNet implements Network {
     this.affines[0].needInputGrad = false; // nothing upstream of the first layer wants dX
     this.lastLayer = new SoftmaxWithLoss(kernels);
     // Made once: the training loop allocates nothing per step.
-    this.backwardOrder = [...this.layers.values()].reverse();
+    this.forwardOrder = [...this.layers.values()];
+    this.backwardOrder = [...this.forwardOrder].reverse();
     this.grads = {};
     this.affines.forEach((affine, i) => {
       this.grads[`W${i + 1}`] = affine.grads.W;
@@ -115,7 +119,7 @@ export class MultiLayerNet implements Network {
   /** Class scores before softmax (softmax does not change the argmax). */
   predict(x: Matrix): Matrix {
     let out = x;
-    for (const layer of this.layers.values()) out = layer.forward(out);
+    for (const layer of this.forwardOrder) out = layer.forward(out);
     return out;
   }
 

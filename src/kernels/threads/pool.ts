@@ -32,7 +32,7 @@ export const DONE = 1; // set to the job's SEQ by the worker when it is finished
 export const KIND = 2;
 export const STATUS = 3; // 0 ok, 1 failed (message in the error text)
 export const RESULT = 4;
-export const ARGS = 5; // up to 16 arguments
+export const ARGS = 5; // up to 11 arguments
 export const CLAIMED = 21; // the SEQ of the last job someone started
 export const STOP = 22; // set to a job's SEQ by the caller to end it early (a page-touching job checks it)
 export const CONTROL_WORDS = 32;
@@ -117,8 +117,11 @@ export interface WorkerInit {
 
 export interface WorkerPool {
   readonly workers: number;
-  /** Posts a job of `kind` to worker w; `wait(w)` returns its result. */
-  post(w: number, kind: number, args: readonly number[]): void;
+  /**
+   * Posts a job of `kind` to worker w with up to 11 arguments; `wait(w)` returns its result.
+   * (Numbers, not an array: a training step allocates nothing.)
+   */
+  post(w: number, kind: number, a0?: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number, a6?: number, a7?: number, a8?: number, a9?: number, a10?: number): void;
   /** Asks worker w to end its current job early, if it is one that can (JOB_TOUCH). */
   stop(w: number): void;
   /**
@@ -127,10 +130,12 @@ export interface WorkerPool {
    */
   startEval(ops: readonly ForwardOp[], source: WasmImageSource, next: number, chunk: number, workers: number): () => number[];
   /**
-   * Worker w's result. If `runHere` is given and the worker has not started the job yet,
-   * the job is taken back and `runHere` does it on this thread instead.
+   * Takes worker w's job back if the worker has not started it: true means the caller is to
+   * do it instead (and not wait for it).
    */
-  wait(w: number, runHere?: () => void): number;
+  takeBack(w: number): boolean;
+  /** Worker w's result, once its job is done. */
+  wait(w: number): number;
 }
 
 /** Starts `workers` threads and resolves once every one has its kernels ready. */
@@ -164,10 +169,20 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
 
   const pool: WorkerPool = {
     workers,
-    post(w, kind, args) {
+    post(w, kind, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0) {
       const c = controls[w];
       c[KIND] = kind;
-      for (let a = 0; a < args.length; a++) c[ARGS + a] = args[a];
+      c[ARGS] = a0;
+      c[ARGS + 1] = a1;
+      c[ARGS + 2] = a2;
+      c[ARGS + 3] = a3;
+      c[ARGS + 4] = a4;
+      c[ARGS + 5] = a5;
+      c[ARGS + 6] = a6;
+      c[ARGS + 7] = a7;
+      c[ARGS + 8] = a8;
+      c[ARGS + 9] = a9;
+      c[ARGS + 10] = a10;
       seqs[w]++;
       Atomics.store(c, SEQ, seqs[w]);
       Atomics.notify(c, SEQ);
@@ -175,14 +190,16 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
     stop(w) {
       Atomics.store(controls[w], STOP, seqs[w]);
     },
-    wait(w, runHere) {
+    takeBack(w) {
       const c = controls[w];
       const seq = seqs[w];
-      if (runHere !== undefined && Atomics.compareExchange(c, CLAIMED, seq - 1, seq) === seq - 1) {
-        runHere();
-        Atomics.store(c, DONE, seq); // as the worker would have: the next wait counts from here
-        return 0;
-      }
+      if (Atomics.compareExchange(c, CLAIMED, seq - 1, seq) !== seq - 1) return false;
+      Atomics.store(c, DONE, seq); // as the worker would have: the next wait counts from here
+      return true;
+    },
+    wait(w) {
+      const c = controls[w];
+      const seq = seqs[w];
       waitWhile(c, DONE, seq - 1);
       if (c[STATUS] !== 0) {
         const bytes = new Uint8Array(memory.buffer, errors[w], ERROR_BYTES).slice();
@@ -202,11 +219,11 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
       for (const w of used) {
         const job: EvalJob = { seq: seqs[w] + 1, ops: opList, source: sourceDesc, next, count: source.set.count, chunk };
         ports[w].postMessage(job); // delivered before the job is posted below
-        pool.post(w, JOB_EVAL, []);
+        pool.post(w, JOB_EVAL);
       }
       // Called once the caller's own share has run out of chunks: a job no worker has started
       // by then has nothing left to do, so it is taken back rather than waited for.
-      return () => used.map((w) => pool.wait(w, () => {}));
+      return () => used.map((w) => (pool.takeBack(w) ? 0 : pool.wait(w)));
     },
   };
   return pool;

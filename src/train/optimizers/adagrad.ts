@@ -22,7 +22,7 @@ export class AdaGrad implements Optimizer {
 
   update(params: Params, grads: Params): void {
     const h = (this.h ??= zerosLike(this.kernels, params));
-    for (const key of Object.keys(params)) {
+    for (const key in params) {
       this.kernels.addSquare(h[key], 1, grads[key]);
       this.kernels.adaptiveStep(params[key], this.lr, grads[key], h[key], this.eps);
     }

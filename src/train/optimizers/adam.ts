@@ -32,7 +32,7 @@ export class Adam implements Optimizer {
     const v = (this.v ??= zerosLike(this.kernels, params));
     this.iter++;
     const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.iter)) / (1 - this.beta1 ** this.iter);
-    for (const key of Object.keys(params)) {
+    for (const key in params) {
       this.kernels.scale(m[key], this.beta1);
       this.kernels.axpy(m[key], 1 - this.beta1, grads[key]);
       this.kernels.scale(v[key], this.beta2);

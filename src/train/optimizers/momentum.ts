@@ -20,7 +20,7 @@ export class Momentum implements Optimizer {
 
   update(params: Params, grads: Params): void {
     const v = (this.v ??= zerosLike(this.kernels, params));
-    for (const key of Object.keys(params)) {
+    for (const key in params) {
       this.kernels.scale(v[key], this.momentum);
       this.kernels.axpy(v[key], -this.lr, grads[key]);
       this.kernels.axpy(params[key], 1, v[key]);

@@ -12,6 +12,6 @@ export class Sgd implements Optimizer {
   ) {}
 
   update(params: Params, grads: Params): void {
-    for (const key of Object.keys(params)) this.kernels.axpy(params[key], -this.lr, grads[key]);
+    for (const key in params) this.kernels.axpy(params[key], -this.lr, grads[key]);
   }
 }
