@@ -141,10 +141,19 @@ function numpy(o: Options, dtype: string): { m: Measured; rec: Record<string, un
   return { m, rec: JSON.parse(m.stdout.trim().split('\n').pop()!) as Record<string, unknown> };
 }
 
-function helpMillis(): number {
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) times.push(measure(['node', 'bin/nn-train.js', '--help']).wall * 1000);
-  return median(times);
+/**
+ * `nn-train --help`'s start-up, and beside it Node's own start (an empty ES module, run the
+ * same way, alternating): most of the first is the second, and on a virtual machine both
+ * drift from minute to minute, so the difference says more about nn-train than either.
+ */
+function helpMillis(): { help: number; node: number } {
+  const help: number[] = [];
+  const node: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    help.push(measure(['node', 'bin/nn-train.js', '--help']).wall * 1000);
+    node.push(measure(['node', '--input-type=module', '-e', '']).wall * 1000);
+  }
+  return { help: median(help), node: median(node) };
 }
 
 async function kernelRates(o: Options): Promise<KernelRates[]> {
@@ -202,7 +211,8 @@ async function main(): Promise<void> {
     results,
     ratioWallFloat32: ratio, // nn-train / NumPy, whole-process wall time
     testAccDiffPoints: (results[0].finalTestAcc - np32.finalTestAcc) * 100,
-    helpMillis: help,
+    helpMillis: help.help,
+    nodeStartMillis: help.node, // node running an empty ES module: the floor under helpMillis
     firstLayerKernels: kernels, // GFLOP/s counted as dense products, 2·100·784·50 per call
   };
   if (o.json) {
@@ -221,7 +231,7 @@ async function main(): Promise<void> {
     ),
     '',
     `nn-train / numpy float32 wall time: ${ratio.toFixed(2)}x; test accuracy difference ${record.testAccDiffPoints.toFixed(2)} points`,
-    `nn-train --help: ${help.toFixed(0)} ms`,
+    `nn-train --help: ${help.help.toFixed(0)} ms (Node alone, an empty ES module: ${help.node.toFixed(0)} ms; nn-train's part: ${(help.help - help.node).toFixed(0)} ms)`,
     '',
     'First layer at batch 100 (GFLOP/s as dense 100x784x50 products; zero pixels are skipped):',
     ...kernels.map((k) => `  ${pad(k.backend, 20)} forward ${k.forwardGflops.toFixed(1).padStart(6)} (${k.forwardMicros.toFixed(0)} us)   weight gradient ${k.weightGradGflops.toFixed(1).padStart(6)} (${k.weightGradMicros.toFixed(0)} us)`),
