@@ -14,7 +14,7 @@
  * weight-gradient kernels at batch 100, counted as dense products (2·100·784·50 each).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,16 +142,23 @@ function numpy(o: Options, dtype: string): { m: Measured; rec: Record<string, un
 }
 
 /**
- * `nn-train --help`'s start-up, and beside it Node's own start (an empty ES module, run the
- * same way, alternating): most of the first is the second, and on a virtual machine both
+ * `nn-train --help`'s start-up, and beside it Node's own start (an empty ES module file, run
+ * the same way, alternating): most of the first is the second, and on a virtual machine both
  * drift from minute to minute, so the difference says more about nn-train than either.
  */
 function helpMillis(): { help: number; node: number } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nn-train-bench-'));
+  const empty = path.join(dir, 'empty.mjs');
+  writeFileSync(empty, '');
   const help: number[] = [];
   const node: number[] = [];
-  for (let i = 0; i < 9; i++) {
-    help.push(measure(['node', 'bin/nn-train.js', '--help']).wall * 1000);
-    node.push(measure(['node', '--input-type=module', '-e', '']).wall * 1000);
+  try {
+    for (let i = 0; i < 9; i++) {
+      help.push(measure(['node', 'bin/nn-train.js', '--help']).wall * 1000);
+      node.push(measure(['node', empty]).wall * 1000);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return { help: median(help), node: median(node) };
 }
@@ -212,7 +219,7 @@ async function main(): Promise<void> {
     ratioWallFloat32: ratio, // nn-train / NumPy, whole-process wall time
     testAccDiffPoints: (results[0].finalTestAcc - np32.finalTestAcc) * 100,
     helpMillis: help.help,
-    nodeStartMillis: help.node, // node running an empty ES module: the floor under helpMillis
+    nodeStartMillis: help.node, // node running an empty ES module file: the floor under helpMillis
     firstLayerKernels: kernels, // GFLOP/s counted as dense products, 2·100·784·50 per call
   };
   if (o.json) {
@@ -231,7 +238,7 @@ async function main(): Promise<void> {
     ),
     '',
     `nn-train / numpy float32 wall time: ${ratio.toFixed(2)}x; test accuracy difference ${record.testAccDiffPoints.toFixed(2)} points`,
-    `nn-train --help: ${help.help.toFixed(0)} ms (Node alone, an empty ES module: ${help.node.toFixed(0)} ms; nn-train's part: ${(help.help - help.node).toFixed(0)} ms)`,
+    `nn-train --help: ${help.help.toFixed(0)} ms (Node alone, an empty ES module file: ${help.node.toFixed(0)} ms; nn-train's part: ${(help.help - help.node).toFixed(0)} ms)`,
     '',
     'First layer at batch 100 (GFLOP/s as dense 100x784x50 products; zero pixels are skipped):',
     ...kernels.map((k) => `  ${pad(k.backend, 20)} forward ${k.forwardGflops.toFixed(1).padStart(6)} (${k.forwardMicros.toFixed(0)} us)   weight gradient ${k.weightGradGflops.toFixed(1).padStart(6)} (${k.weightGradMicros.toFixed(0)} us)`),
