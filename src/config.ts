@@ -44,7 +44,7 @@ const hiddenList = () =>
   );
 const fraction = () =>
   z.coerce.number({ error: 'must be a number in [0, 1)' }).check(z.refine((v) => Number.isFinite(v) && v >= 0 && v < 1, 'must be in [0, 1)'));
-/** A non-empty string; `what` follows "must". */
+/** A non-empty string; `message` (it follows the flag name) if it is empty. */
 const nonEmpty = (message: string) => z.string().check(z.minLength(1, message));
 
 /** The network's shape and start; shared by train, gradcheck and inspect-gradients. */

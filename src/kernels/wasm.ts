@@ -508,7 +508,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         heap.release(buffer, CHUNK * D);
         const buf = memory.buffer; // (read after allocating: allocation may grow the memory)
         const lists = { starts, mids, cols: new Uint16Array(buf, colsPtr, e), vals: new Uint8Array(buf, valsPtr, e) }; // cols, vals: (nnz)
-        findMids(lists, halfPixel(set.rows * set.cols));
+        findMids(lists, halfPixel(D));
         const labels = new Uint8Array(buf, labelsPtr, set.count); // labels: (count)
         labels.set(set.labels);
         source = { set, lists, labels };

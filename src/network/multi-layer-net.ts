@@ -45,8 +45,7 @@ export class MultiLayerNet implements Network {
   readonly affines: Affine[];
   /** Layer widths from input to output, e.g. [784, 100, 100, 10]. */
   readonly sizes: number[];
-  // The layers in forward and backward order, made once: iterating the Map made an iterator
-  // a call, and a training step allocates nothing.
+  // The layers in forward and backward order (an array: iterating the Map made an iterator a call).
   private readonly forwardOrder: Layer[];
   private readonly backwardOrder: Layer[];
   /** The Affine layers' gradient buffers by parameter name; backward overwrites them. */

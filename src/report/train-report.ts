@@ -34,12 +34,6 @@ export interface ReporterOptions {
   stderr: NodeJS.WriteStream;
 }
 
-/**
- * Turns a training run's events into output. Two streams, two jobs (DESIGN.md section 3):
- * stdout gets results only (the epoch table and summary, or NDJSON with --json); stderr gets
- * the live part (spinner while data loads, a progress bar with ETA inside each epoch,
- * notices and warnings), and only when it is a terminal with a width and not --quiet.
- */
 /** ora's default export: a spinner for these options. */
 export type OraFactory = (options: OraOptions) => Ora;
 
@@ -52,6 +46,12 @@ export async function createTrainReporter(o: ReporterOptions): Promise<TrainRepo
   return new TrainReporter(o, ora);
 }
 
+/**
+ * Turns a training run's events into output. Two streams, two jobs (DESIGN.md section 3):
+ * stdout gets results only (the epoch table and summary, or NDJSON with --json); stderr gets
+ * the live part (spinner while data loads, a progress bar with ETA inside each epoch,
+ * notices and warnings), and only when it is a terminal with a width and not --quiet.
+ */
 export class TrainReporter {
   private spinner: Ora | undefined;
   private readonly progress: ProgressLine | undefined;
