@@ -123,7 +123,7 @@ function summarize(name: string, runs: { m: Measured; rec: Record<string, unknow
 }
 
 function nnTrain(o: Options, dtype: string): { m: Measured; rec: Record<string, unknown> } {
-  const m = measure(['node', 'bin/nn-train.js', '--iters', String(o.iters), '--dtype', dtype, '--json', '--quiet', '--offline', '--no-fallback', '--data-dir', o.dataDir]);
+  const m = measure(['node', 'bin/nn-train.cjs', '--iters', String(o.iters), '--dtype', dtype, '--json', '--quiet', '--offline', '--no-fallback', '--data-dir', o.dataDir]);
   const rec = m.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -142,19 +142,19 @@ function numpy(o: Options, dtype: string): { m: Measured; rec: Record<string, un
 }
 
 /**
- * `nn-train --help`'s start-up, and beside it Node's own start (an empty ES module file, run
- * the same way, alternating): most of the first is the second, and on a virtual machine both
+ * `nn-train --help`'s start-up, and beside it Node's own start (an empty CommonJS file, as the
+ * bin is one, run the same way, alternating): most of the first is the second, and on a virtual machine both
  * drift from minute to minute, so the difference says more about nn-train than either.
  */
 function helpMillis(): { help: number; node: number } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nn-train-bench-'));
-  const empty = path.join(dir, 'empty.mjs');
+  const empty = path.join(dir, 'empty.cjs');
   writeFileSync(empty, '');
   const help: number[] = [];
   const node: number[] = [];
   try {
     for (let i = 0; i < 9; i++) {
-      help.push(measure(['node', 'bin/nn-train.js', '--help']).wall * 1000);
+      help.push(measure(['node', 'bin/nn-train.cjs', '--help']).wall * 1000);
       node.push(measure(['node', empty]).wall * 1000);
     }
   } finally {
@@ -174,8 +174,8 @@ async function kernelRates(o: Options): Promise<KernelRates[]> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  // What bin/nn-train.js runs: the bundle (npm run build writes it last) and the kernels.
-  if (!existsSync(path.join(REPO, 'dist/nn-train.js')) || !existsSync(path.join(REPO, 'dist/kernels/nn-kernels.wasm'))) {
+  // What bin/nn-train.cjs runs: the bundle (npm run build writes it last) and the kernels.
+  if (!existsSync(path.join(REPO, 'dist/nn-train.cjs')) || !existsSync(path.join(REPO, 'dist/kernels/nn-kernels.wasm'))) {
     fail('nn-train is not built: run npm run build');
   }
   for (const f of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte']) {
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     ratioWallFloat32: ratio, // nn-train / NumPy, whole-process wall time
     testAccDiffPoints: (results[0].finalTestAcc - np32.finalTestAcc) * 100,
     helpMillis: help.help,
-    nodeStartMillis: help.node, // node running an empty ES module file: the floor under helpMillis
+    nodeStartMillis: help.node, // node running an empty CommonJS file: the floor under helpMillis
     firstLayerKernels: kernels, // GFLOP/s counted as dense products, 2·100·784·50 per call
   };
   if (o.json) {
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
     ),
     '',
     `nn-train / numpy float32 wall time: ${ratio.toFixed(2)}x; test accuracy difference ${record.testAccDiffPoints.toFixed(2)} points`,
-    `nn-train --help: ${help.help.toFixed(0)} ms (Node alone, an empty ES module file: ${help.node.toFixed(0)} ms; nn-train's part: ${(help.help - help.node).toFixed(0)} ms)`,
+    `nn-train --help: ${help.help.toFixed(0)} ms (Node alone, an empty CommonJS file: ${help.node.toFixed(0)} ms; nn-train's part: ${(help.help - help.node).toFixed(0)} ms)`,
     '',
     'First layer at batch 100 (GFLOP/s as dense 100x784x50 products; zero pixels are skipped):',
     ...kernels.map((k) => `  ${pad(k.backend, 20)} forward ${k.forwardGflops.toFixed(1).padStart(6)} (${k.forwardMicros.toFixed(0)} us)   weight gradient ${k.weightGradGflops.toFixed(1).padStart(6)} (${k.weightGradMicros.toFixed(0)} us)`),

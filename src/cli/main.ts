@@ -40,6 +40,8 @@ export function reportError(err: unknown, argv: string[] = []): number {
   return 1;
 }
 
-const code = await main(process.argv);
-process.exitCode = code;
-if (code === 0) exitIfWritten(code);
+// A promise chain, not a top-level await: the bundle is CommonJS (scripts/build-cli.mjs).
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+  if (code === 0) exitIfWritten(code);
+});

@@ -13,7 +13,7 @@ import { describeMnist, MNIST_DIR, REPO_ROOT } from '../helpers/mnist.js';
 // Deeper nets, optimizers, saved models, eval, predict and inspect-gradients, through the
 // real CLI as a child process on the real MNIST.
 
-const BIN = path.join(REPO_ROOT, 'bin/nn-train.js');
+const BIN = path.join(REPO_ROOT, 'bin/nn-train.cjs');
 
 interface Run {
   code: number | null;
@@ -51,7 +51,7 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'nn-beyond-'));
   // The CLI runs from its bundle in dist/, built once by test/global-setup.ts (rebuilding here
   // would rewrite dist/ under the other test files' running processes).
-  expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.js'))).toBe(true);
+  expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.cjs'))).toBe(true);
 });
 
 afterAll(() => {

@@ -1,65 +1,78 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/mnist.js';
 import { BIN, cliEnv, collect, ndjson, run } from './run-cli.js';
 
 // `nn-train --help` must start fast (issue 5: under 150 ms). Timing is too noisy for a test on a
-// shared machine, so this checks the cause instead: what the help path loads. zod, ora, chalk,
-// cli-table3 and the engine are loaded only inside a command's action.
+// shared machine, so this checks the cause instead: what the help path evaluates. zod, ora,
+// chalk, cli-table3 and the engine are evaluated only inside a command's action.
 //
-// After npm run build the bin runs the esbuild bundle (scripts/build-cli.mjs): dist/nn-train.js
-// and chunks dist/nn-train-<hash>.js. These tests run the bundle's entry directly (the bin picks
-// tsc's output instead if someone rebuilds with tsc alone meanwhile: tested on its own below).
-// The build's metafile says which sources each chunk holds, so the checks are on sources
-// (src/..., node_modules/...), whatever chunks they landed in.
+// After npm run build the bin runs the esbuild bundle (scripts/build-cli.mjs), one CommonJS
+// file, dist/nn-train.cjs, in which each module a command imports lazily sits in an init
+// function named by its source's path ("src/config.ts"). V8's coverage (NODE_V8_COVERAGE) says
+// which files each thread compiled and how often each function ran, so which of those inits
+// ran; the build's metafile lists the sources in the bundle. A source with no init function of
+// its own runs when the bundle loads.
 
-const TRACE = path.join(REPO_ROOT, 'test/cli/fixtures/trace-loads.mjs');
-const BUNDLE = path.join(REPO_ROOT, 'dist/nn-train.js');
-const BUNDLE_FILE = /^dist\/nn-train(-[A-Z0-9]+)?\.js$/;
+const TRACE = path.join(REPO_ROOT, 'test/cli/fixtures/trace-builtins.cjs');
+const BUNDLE = path.join(REPO_ROOT, 'dist/nn-train.cjs');
+const SOURCES = Object.entries((JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist/nn-train.meta.json'), 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> }).outputs['dist/nn-train.cjs']!.inputs)
+  .filter(([, i]) => i.bytesInOutput > 0) // (0 bytes: only re-exports)
+  .map(([source]) => source);
 
-interface Meta {
-  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+interface Coverage {
+  result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
 }
-const META = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist/nn-train.meta.json'), 'utf8')) as Meta;
 
 /**
- * The files a run of the bundled CLI loads, as paths relative to the project (node: builtins
- * dropped), in every thread, and the sources inside the bundle's loaded chunks.
+ * A run of the bin as users run it, with what it loaded: the files every thread compiled (paths
+ * relative to the project), the bundle's sources that were evaluated, and the Node builtins the
+ * main thread loaded.
  */
 async function loadedModules(args: string[]): Promise<{ code: number | null; stdout: string; files: string[]; sources: string[]; builtins: string[] }> {
-  const child = spawn(process.execPath, ['--import', TRACE, BUNDLE, ...args], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const r = await collect(child);
-  const files = r.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('load: file://'))
-    .map((l) => path.relative(REPO_ROOT, new URL(l.slice('load: '.length)).pathname));
-  const sources = files.filter((f) => BUNDLE_FILE.test(f)).flatMap((f) => {
-    const chunk = META.outputs[f];
-    if (!chunk) throw new Error(`${f} is not in dist/nn-train.meta.json: a stale build?`);
-    return Object.entries(chunk.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([source]) => source); // (0 bytes: only re-exports)
-  });
-  const builtins = (r.stderr.split('\n').find((l) => l.startsWith('builtins: ')) ?? '').slice('builtins: '.length).split(' ');
-  return { code: r.code, stdout: r.stdout, files, sources, builtins };
+  const coverage = mkdtempSync(path.join(tmpdir(), 'nn-coverage-'));
+  try {
+    const child = spawn(process.execPath, ['--require', TRACE, BIN, ...args], { cwd: REPO_ROOT, env: cliEnv({ NODE_V8_COVERAGE: coverage }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await collect(child);
+    const scripts = readdirSync(coverage).flatMap((f) => (JSON.parse(readFileSync(path.join(coverage, f), 'utf8')) as Coverage).result);
+    const files = [...new Set(scripts.filter((s) => s.url.startsWith('file:') && fileURLToPath(s.url) !== TRACE).map((s) => path.relative(REPO_ROOT, fileURLToPath(s.url))))];
+    const bundle = scripts.find((s) => s.url.startsWith('file:') && fileURLToPath(s.url) === BUNDLE);
+    if (!bundle) throw new Error(`the run did not compile ${BUNDLE}: ${r.stderr}`);
+    const inits = new Map(bundle.functions.filter((f) => SOURCES.includes(f.functionName)).map((f) => [f.functionName, f.ranges[0]!.count]));
+    const sources = SOURCES.filter((s) => !inits.has(s) || inits.get(s)! > 0);
+    const builtins = (r.stderr.split('\n').find((l) => l.startsWith('builtins: ')) ?? '').slice('builtins: '.length).split(' ');
+    return { code: r.code, stdout: r.stdout, files, sources, builtins };
+  } finally {
+    rmSync(coverage, { recursive: true, force: true });
+  }
 }
 
 const HEAVY = [/node_modules\/(zod|ora|chalk|cli-table3)\//, /^src\/config\.ts$/, /^src\/report\//, /^src\/data\//, /^src\/layers\//, /^src\/kernels\/(?!backends\.ts$)/, /-run\.ts$/];
 
 describe.concurrent('start-up loads nothing heavy', () => {
+  it('every heavy source of the bundle is behind an init function (so the checks below can see it)', async () => {
+    const { code, sources } = await loadedModules(['--version']);
+    expect(code).toBe(0);
+    const heavy = SOURCES.filter((m) => HEAVY.some((h) => h.test(m)));
+    expect(heavy).toEqual(expect.arrayContaining(['src/config.ts', 'src/cli/commands/train-run.ts', 'src/layers/affine.ts']));
+    expect(heavy.filter((m) => sources.includes(m))).toEqual([]);
+  });
+
   for (const args of [['--help'], ['--version'], ['help', 'eval'], ['train', '--help'], ['gradcheck', '--help'], ['download', '--help']]) {
     it(`nn-train ${args.join(' ')}`, async () => {
       const { code, files, sources, builtins } = await loadedModules(args);
       expect(code).toBe(0);
-      expect(sources).toContain('src/cli/program.ts'); // the trace and the chunk map work
-      expect(files.filter((f) => !BUNDLE_FILE.test(f))).toEqual([]);
+      expect(sources).toContain('src/cli/program.ts'); // the coverage and the metafile were read
+      expect(files.sort()).toEqual(['bin/nn-train.cjs', 'dist/nn-train.cjs']);
       expect(sources.filter((m) => HEAVY.some((h) => h.test(m)))).toEqual([]);
       // commander's child_process (with dgram) only when used (scripts/build-cli.mjs), and no
-      // builtin the engine or data need. (worker_threads is not checked: the trace's loader
-      // hook runs in one.)
+      // builtin the engine or data need.
       expect(builtins).toContain('fs'); // the builtins line was read
-      expect(builtins.filter((b) => /^(child_process|dgram|crypto|zlib)$/.test(b))).toEqual([]);
+      expect(builtins.filter((b) => /^(child_process|dgram|crypto|zlib|worker_threads)$/.test(b))).toEqual([]);
     });
   }
 
@@ -71,23 +84,23 @@ describe.concurrent('start-up loads nothing heavy', () => {
     // zod's functional API, imported as a namespace (src/zod.ts), lets esbuild keep only what the
     // schemas use: 56 kB of zod. `import { z } from 'zod'` keeps all of it (755 kB, its ~40
     // locales 366 of them): ~60 ms more start-up.
-    expect(sources.filter((m) => m.startsWith('node_modules/zod/v4/locales/'))).toEqual(['node_modules/zod/v4/locales/en.js']);
-    expect(sources.some((m) => m.startsWith('node_modules/zod/v4/classic/'))).toBe(false);
+    // (locales/index.js in the bundle is only the init that runs en.js's.)
+    expect(SOURCES.filter((m) => /^node_modules\/zod\/v4\/locales\/(?!index\.js$)/.test(m))).toEqual(['node_modules/zod/v4/locales/en.js']);
+    expect(SOURCES.some((m) => m.startsWith('node_modules/zod/v4/classic/'))).toBe(false);
   });
 });
 
 describe('the bundle', () => {
-  it('bundles every source the bin reaches once: no module of tsc\'s dist/ is loaded beside it, except the worker thread\'s', async () => {
+  it('bundles every source the bin reaches: no module of tsc\'s dist/ is loaded beside it, except in the worker thread', async () => {
     // Two threads and the WebAssembly kernels: the worker script and the .wasm file are found
     // by paths the sources build from import.meta.url; a table run draws with cli-table3.
     const { code, stdout, files, sources } = await loadedModules(['--dataset', 'mnist-10k', '--offline', '--iters', '3', '--threads', '2', '--backend', 'wasm', '--no-color']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/wasm/);
-    expect(new Set(sources).size).toBe(sources.length); // no source in two chunks
     expect(sources).toEqual(expect.arrayContaining(['src/cli/main.ts', 'src/errors.ts', 'src/cli/output.ts', 'src/kernels/wasm.ts', 'src/data/bundled.ts']));
-    // Outside the bundle: cli-table3 (required at run time) and the worker thread,
-    // which runs tsc's dist/kernels/threads/worker.js and its imports in its own thread.
-    const outside = files.filter((f) => !BUNDLE_FILE.test(f) && !f.startsWith('node_modules/'));
+    // Outside the bundle: cli-table3 (required at run time) and the worker thread, which runs
+    // tsc's dist/kernels/threads/worker.js and its imports in its own thread.
+    const outside = files.filter((f) => !['bin/nn-train.cjs', 'dist/nn-train.cjs'].includes(f) && !f.startsWith('node_modules/'));
     expect(outside).toContain('dist/kernels/threads/worker.js');
     expect(outside.filter((f) => !/^dist\/(kernels|tensor)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('node_modules/') && !/^node_modules\/(cli-table3|@colors\/colors|string-width|strip-ansi|ansi-regex|emoji-regex|is-fullwidth-code-point)\//.test(f))).toEqual([]);
@@ -104,36 +117,82 @@ describe('the bundle', () => {
   });
 });
 
-describe('bin/nn-train.js', () => {
-  // A copy of the bin next to stand-in builds: which one it runs, by their modification times.
-  const runBin = (times: { bundle?: number; tsc: number }): string => {
+describe('bin/nn-train.cjs', () => {
+  /** A copy of the bin in a fresh folder, with `files` (path -> [contents, mtime in seconds]) in dist/. */
+  const withBin = <T>(files: Record<string, [string, number]>, body: (dir: string, runBin: (env?: Record<string, string>) => { stdout: string; stderr: string }) => T): T => {
     const dir = mkdtempSync(path.join(tmpdir(), 'nn-bin-'));
     try {
       mkdirSync(path.join(dir, 'bin'));
       mkdirSync(path.join(dir, 'dist/cli'), { recursive: true });
-      copyFileSync(BIN, path.join(dir, 'bin/nn-train.js'));
+      copyFileSync(BIN, path.join(dir, 'bin/nn-train.cjs'));
       writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
-      const tsc = path.join(dir, 'dist/cli/main.js');
-      writeFileSync(tsc, "console.log('tsc output');");
-      utimesSync(tsc, times.tsc, times.tsc);
-      if (times.bundle !== undefined) {
-        const bundle = path.join(dir, 'dist/nn-train.js');
-        writeFileSync(bundle, "console.log('bundle');");
-        utimesSync(bundle, times.bundle, times.bundle);
+      for (const [file, [contents, time]] of Object.entries(files)) {
+        writeFileSync(path.join(dir, 'dist', file), contents);
+        utimesSync(path.join(dir, 'dist', file), time, time);
       }
-      return execFileSync(process.execPath, [path.join(dir, 'bin/nn-train.js')], { encoding: 'utf8' }).trim();
+      const runBin = (env: Record<string, string> = {}) => {
+        const r = spawnSyncText(path.join(dir, 'bin/nn-train.cjs'), env);
+        return { stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+      };
+      return body(dir, runBin);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
 
   it('runs the bundle unless tsc has written its output since (or there is no bundle)', () => {
-    expect(runBin({ bundle: 2000, tsc: 1000 })).toBe('bundle'); // npm run build: tsc, then the bundle
-    expect(runBin({ bundle: 500_000_000, tsc: 500_000_000 })).toBe('bundle'); // npm pack gives every file one mtime
-    expect(runBin({ bundle: 1000, tsc: 2000 })).toBe('tsc output'); // npx tsc -p . since the last bundle
-    expect(runBin({ tsc: 1000 })).toBe('tsc output');
+    const tsc = "console.log('tsc output');";
+    const bundle = "console.log('bundle');";
+    expect(withBin({ 'cli/main.js': [tsc, 1000], 'nn-train.cjs': [bundle, 2000] }, (_, runBin) => runBin().stdout)).toBe('bundle'); // npm run build: tsc, then the bundle
+    expect(withBin({ 'cli/main.js': [tsc, 500_000_000], 'nn-train.cjs': [bundle, 500_000_000] }, (_, runBin) => runBin().stdout)).toBe('bundle'); // npm pack gives every file one mtime
+    expect(withBin({ 'cli/main.js': [tsc, 2000], 'nn-train.cjs': [bundle, 1000] }, (_, runBin) => runBin().stdout)).toBe('tsc output'); // npx tsc -p . since the last bundle
+    expect(withBin({ 'cli/main.js': [tsc, 1000] }, (_, runBin) => runBin().stdout)).toBe('tsc output');
+  });
+
+  it('uses the code cache the build wrote', () => {
+    const r = spawnSyncText(BIN, { NN_TRAIN_DEBUG: '1' }, ['--version']);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
+    expect(r.stderr).toContain('nn-train: code cache used');
+  });
+
+  it('never runs a cache of another bundle: rewritten (even to the same length), moved, truncated or from another V8', () => {
+    withBin({ 'nn-train.cjs': ["console.log('AAAA');", 1000] }, (dir, runBin) => {
+      expect(runBin({ NN_TRAIN_WRITE_CODE_CACHE: '1' }).stdout).toBe('AAAA');
+      expect(runBin({ NN_TRAIN_DEBUG: '1' })).toEqual({ stdout: 'AAAA', stderr: 'nn-train: code cache used' });
+      // V8 itself would take this cache for a new bundle of the same length and run the old code.
+      writeFileSync(path.join(dir, 'dist/nn-train.cjs'), "console.log('BBBB');");
+      expect(runBin({ NN_TRAIN_DEBUG: '1' })).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache not used' });
+
+      expect(runBin({ NN_TRAIN_WRITE_CODE_CACHE: '1' }).stdout).toBe('BBBB');
+      expect(readdirSync(path.join(dir, 'dist')).sort()).toEqual(['cli', 'nn-train.cjs', 'nn-train.cjs.cache']); // no temporary file left
+      const moved = `${dir}-moved`;
+      cpSync(dir, moved, { recursive: true, preserveTimestamps: true });
+      try {
+        const r = spawnSyncText(path.join(moved, 'bin/nn-train.cjs'), { NN_TRAIN_DEBUG: '1' });
+        expect({ stdout: r.stdout.trim(), stderr: r.stderr.trim() }).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache not used' });
+      } finally {
+        rmSync(moved, { recursive: true, force: true });
+      }
+
+      const cache = path.join(dir, 'dist/nn-train.cjs.cache');
+      const whole = readFileSync(cache);
+      const r = spawnSyncText(path.join(dir, 'bin/nn-train.cjs'), { NN_TRAIN_DEBUG: '1' }, [], ['--stack-size=900']); // another V8 flag: another flags hash
+      expect({ stdout: r.stdout.trim(), stderr: r.stderr.trim() }).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache rejected' });
+      truncateSync(cache, whole.length - 16);
+      expect(runBin({ NN_TRAIN_DEBUG: '1' })).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache rejected' });
+    });
   });
 });
+
+/** Runs a bin to its end (node flags first), failing the test unless it exits 0. */
+function spawnSyncText(bin: string, env: Record<string, string>, args: string[] = [], nodeFlags: string[] = []): { stdout: string; stderr: string } {
+  const base = cliEnv();
+  delete base.NN_TRAIN_DEBUG;
+  delete base.NN_TRAIN_WRITE_CODE_CACHE;
+  const r = spawnSync(process.execPath, [...nodeFlags, bin, ...args], { encoding: 'utf8', env: { ...base, ...env } });
+  if (r.status !== 0) throw new Error(`${bin} exited ${r.status}: ${r.stderr}`);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
 
 describe.concurrent('help still shows defaults and examples', () => {
   it('--help: the book defaults on their flags, the commands, examples and exit codes', async () => {
