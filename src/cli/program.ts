@@ -7,6 +7,7 @@ import { gradcheckCommand } from './commands/gradcheck.js';
 import { inspectGradientsCommand } from './commands/inspect-gradients.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
+import { stderrStream, stdoutColumns, stdoutStream, writeText } from './output.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -33,7 +34,18 @@ export function buildProgram(): Command {
   program.addCommand(predictCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
-  for (const cmd of [program, ...program.commands]) cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLineError(text)) });
+  // Its output goes through output.ts, which writes help into a pipe without making the stream
+  // (commander's own defaults would ask process.stdout for its width and colours). The help has
+  // no colours of its own: commander uses getOutHasColors only to strip them.
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride().configureOutput({
+      writeOut: writeText,
+      writeErr: (text) => stderrStream().write(text),
+      outputError: (text, write) => write(oneLineError(text)),
+      getOutHelpWidth: stdoutColumns as () => number, // (undefined, as commander's own gives for a pipe: its default width)
+      getOutHasColors: () => stdoutColumns() !== undefined && stdoutStream().hasColors(),
+    });
+  }
   // The root help also lists the default command's flags: most people never type `train`.
   program.addHelpText('after', () => `\nTraining (the default command: nn-train [train] [options]):\n${trainHelpBody(train)}${EXAMPLES}`);
   return program;

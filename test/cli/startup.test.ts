@@ -1,11 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/mnist.js';
-import { BIN, cliEnv, collect, ndjson, run } from './run-cli.js';
+import { BIN, cliEnv, collect, ndjson, run, start } from './run-cli.js';
 
 // `nn-train --help` must start fast (issue 5: under 150 ms). Timing is too noisy for a test on a
 // shared machine, so this checks the cause instead: what the help path evaluates. zod, ora,
@@ -73,6 +74,9 @@ describe.concurrent('start-up loads nothing heavy', () => {
       // builtin the engine or data need.
       expect(builtins).toContain('fs'); // the builtins line was read
       expect(builtins.filter((b) => /^(child_process|dgram|crypto|zlib|worker_threads)$/.test(b))).toEqual([]);
+      // The help goes into the test's pipe without process.stdout (src/cli/output.ts), whose
+      // making would load net and the stream modules.
+      expect(builtins.filter((b) => /^(net|stream|tty)$/.test(b))).toEqual([]);
     });
   }
 
@@ -193,6 +197,87 @@ function spawnSyncText(bin: string, env: Record<string, string>, args: string[] 
   if (r.status !== 0) throw new Error(`${bin} exited ${r.status}: ${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr };
 }
+
+describe('help text into a pipe', () => {
+  it('is the same text the stream writes: into a pipe, a file and a terminal-less device', async () => {
+    const piped = await run(['--help']);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^Usage: nn-train /);
+    const dir = mkdtempSync(path.join(tmpdir(), 'nn-help-'));
+    try {
+      const file = path.join(dir, 'help.txt');
+      const fd = openSync(file, 'w');
+      const r = spawnSync(process.execPath, [BIN, '--help'], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', fd, 'pipe'] });
+      closeSync(fd);
+      expect(r.status).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // /dev/null is a character device, like a terminal: the stream's path.
+    expect(spawnSync(process.execPath, [BIN, '--help'], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'] })).toMatchObject({ status: 0, stderr: Buffer.alloc(0) });
+  });
+
+  it('a reader that has gone: exit 0, nothing on stderr', async () => {
+    const child = start(['--help']);
+    child.stdout!.destroy(); // closes our end: the write gets EPIPE
+    const r = await collect(child);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('a non-blocking pipe that is full: the rest goes through the stream, whole, once there is room', async () => {
+    // A FIFO that already holds as much as it takes.
+    const dir = mkdtempSync(path.join(tmpdir(), 'nn-fifo-'));
+    try {
+      const fifo = path.join(dir, 'out');
+      execFileSync('mkfifo', [fifo]);
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      const filler = Buffer.alloc(4096, 'x');
+      let filled = 0;
+      for (;;) {
+        try {
+          filled += writeSync(writer, filler);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+          break;
+        }
+      }
+      const child = spawn(process.execPath, [BIN, '--help'], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', writer, 'pipe'] });
+      // libuv made the child's stdout blocking before it ran (O_NONBLOCK belongs to the pipe's
+      // open file, which both share); a socket on our copy makes it non-blocking again, as
+      // another Node process writing to the same pipe would. Destroying it closes our copy.
+      new Socket({ fd: writer, readable: false, writable: true }).destroy();
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the child meets the full pipe
+      const chunks: Buffer[] = [];
+      const buf = Buffer.alloc(65536);
+      let open = true;
+      void exited.then(() => (open = false));
+      for (let idle = 0; idle < 3; ) {
+        let n = 0;
+        try {
+          n = readSync(reader, buf);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        }
+        if (n > 0) chunks.push(Buffer.from(buf.subarray(0, n)));
+        if (n === 0 && !open) idle++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      closeSync(reader);
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+      const all = Buffer.concat(chunks).toString('latin1');
+      expect(all.slice(0, filled)).toBe('x'.repeat(filled));
+      expect(all.slice(filled)).toBe((await run(['--help'])).stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.concurrent('help still shows defaults and examples', () => {
   it('--help: the book defaults on their flags, the commands, examples and exit codes', async () => {

@@ -3,7 +3,7 @@ import { chainRuleExample } from '../../demo/chain-rule.js';
 import { appleExample, appleOrangeExample } from '../../demo/shopping.js';
 import { chainRecord, chainTable, shoppingRecord, shoppingTable } from '../../report/demo-report.js';
 import { detectStyle } from '../../report/style.js';
-import { writeOut } from '../output.js';
+import { stdoutStream, writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 
 const DemoOptions = z.object({
@@ -17,7 +17,7 @@ const DemoOptions = z.object({
 /** `nn-train demo <name>`: validates the raw flags, computes the example, prints it. */
 export function runDemo(name: string, raw: Record<string, unknown>): void {
   const opts = parseOptions(DemoOptions, { ...raw, name }, { name: 'demo <name>' });
-  const style = detectStyle(process.stdout, { color: opts.color });
+  const style = detectStyle(stdoutStream(), { color: opts.color });
   if (opts.name === 'chain') {
     const r = chainRuleExample(opts.x);
     writeOut(opts.json ? JSON.stringify(chainRecord(r)) : chainTable(r, style));

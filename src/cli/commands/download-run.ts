@@ -5,7 +5,7 @@ import { RuntimeFailure } from '../../errors.js';
 import { downloadProgress, downloadTable, fileRecord, summaryRecord } from '../../report/download-report.js';
 import { detectStyle } from '../../report/style.js';
 import { parseOptions } from '../parse-options.js';
-import { writeOut } from '../output.js';
+import { stderrStream, stdoutStream, writeOut } from '../output.js';
 
 const isMirror = (v: string): boolean => {
   try {
@@ -33,8 +33,8 @@ const DownloadOptions = z.object({
 /** `nn-train download`: validates the raw flags, fetches and verifies, prints a table or NDJSON. */
 export async function runDownload(raw: Record<string, unknown>): Promise<void> {
   const opts = parseOptions(DownloadOptions, raw);
-  const errStyle = detectStyle(process.stderr, { color: opts.color, quiet: opts.quiet });
-  const progress = downloadProgress(process.stderr, errStyle);
+  const errStyle = detectStyle(stderrStream(), { color: opts.color, quiet: opts.quiet });
+  const progress = downloadProgress(stderrStream(), errStyle);
   let result;
   try {
     result = await ensureDataset({
@@ -51,7 +51,7 @@ export async function runDownload(raw: Record<string, unknown>): Promise<void> {
     for (const f of result.files) writeOut(JSON.stringify(fileRecord(result.dataset, f)));
     writeOut(JSON.stringify(summaryRecord(result)));
   } else {
-    writeOut(downloadTable(result, detectStyle(process.stdout, { color: opts.color })));
+    writeOut(downloadTable(result, detectStyle(stdoutStream(), { color: opts.color })));
   }
   const bad = result.files.filter((f) => !f.ok);
   if (bad.length > 0) {

@@ -4,7 +4,7 @@ import type { DatasetRecord } from '../../report/records.js';
 import { detectStyle, type Style } from '../../report/style.js';
 import { type TrainReporter, createTrainReporter } from '../../report/train-report.js';
 import { loadData } from '../load-data.js';
-import { setJsonErrors, writeErr, writeOut } from '../output.js';
+import { setJsonErrors, stderrStream, stdoutStream, writeErr, writeOut } from '../output.js';
 import { watchInterrupt, type Interrupt } from '../signals.js';
 
 /** What a command that reads a data set needs around it: styles, a spinner, Ctrl-C. */
@@ -25,9 +25,9 @@ export async function withData(
   body: (ctx: CommandContext) => Promise<void> | void,
 ): Promise<void> {
   setJsonErrors(opts.json);
-  const out = detectStyle(process.stdout, { color: opts.color, quiet: opts.quiet });
-  const err = detectStyle(process.stderr, { color: opts.color, quiet: opts.quiet });
-  const reporter = await createTrainReporter({ json: opts.json, quiet: opts.quiet, out, err, write: writeOut, note: writeErr, stderr: process.stderr });
+  const out = detectStyle(stdoutStream(), { color: opts.color, quiet: opts.quiet });
+  const err = detectStyle(stderrStream(), { color: opts.color, quiet: opts.quiet });
+  const reporter = await createTrainReporter({ json: opts.json, quiet: opts.quiet, out, err, write: writeOut, note: writeErr, stderr: stderrStream() });
   const interrupt = watchInterrupt(() => reporter.close());
   try {
     reporter.loading(`Loading ${opts.dataset}`);
