@@ -9,7 +9,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   DownloadError,
   downloadFile,
-  md5Hex,
+  md5HexInSlices,
   normalizeMirror,
   type DownloadEvent,
 } from './download.js';
@@ -207,7 +207,7 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false
     // from going unhandled if this function throws first.)
     const decoding = startDecoding ? decodeIdxFileAsync(content, file) : undefined;
     decoding?.catch(() => undefined);
-    const md5 = md5Hex(content);
+    const md5 = await md5HexInSlices(content);
     const raw = !file.endsWith('.gz');
     const expectedMd5 = raw ? f.rawMd5 : f.md5;
     let ok: boolean;

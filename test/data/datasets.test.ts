@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bundledOrder } from '../../src/data/bundled.js';
 import { defaultDataDir, ensureDataset, loadDataset, type DataEvent } from '../../src/data/datasets.js';
-import { ChecksumError, DownloadError, downloadFile } from '../../src/data/download.js';
+import { ChecksumError, DownloadError, downloadFile, md5HexInSlices } from '../../src/data/download.js';
 import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx.js';
 import { RuntimeFailure, UsageError } from '../../src/errors.js';
 import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
@@ -222,6 +222,16 @@ describeMnist('MNIST through a local mirror (127.0.0.1)', () => {
         const b = real.train.images.subarray(src, src + 784);
         if (Buffer.compare(a, b) !== 0) throw new Error(`bundled image ${from + i} differs from MNIST train image ${firstOf[digit][k]}`);
       }
+    }
+  });
+});
+
+describe('md5HexInSlices', () => {
+  it('is the MD5 of the whole, at every size around its 1 MB slices', async () => {
+    const bytes = Uint8Array.from({ length: (3 << 20) + 7 }, (_, i) => (i * 2654435761) >>> 24);
+    for (const n of [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 2 << 20, bytes.length]) {
+      const part = bytes.subarray(0, n);
+      expect(await md5HexInSlices(part), `${n} bytes`).toBe(createHash('md5').update(part).digest('hex'));
     }
   });
 });
