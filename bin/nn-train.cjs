@@ -37,8 +37,12 @@ function runBundle() {
   const header = Buffer.from(`nn-train code cache for ${BUNDLE}\n`);
   let cachedData;
   if (!writing && mtime(CACHE) >= mtime(BUNDLE)) {
-    const file = fs.readFileSync(CACHE);
-    if (file.subarray(0, header.length).equals(header)) cachedData = file.subarray(header.length);
+    try {
+      const file = fs.readFileSync(CACHE);
+      if (file.subarray(0, header.length).equals(header)) cachedData = file.subarray(header.length);
+    } catch {
+      // unreadable: compile without it
+    }
   }
   // The bundle is ASCII (the build checks): latin1 reads it a byte a character, without UTF-8 decoding.
   const source = fs.readFileSync(BUNDLE, 'latin1');
@@ -51,6 +55,6 @@ function runBundle() {
       fs.renameSync(tmp, CACHE); // whole or not at all
     });
   }
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, DIST);
+  const bundle = { exports: {} };
+  script.runInThisContext()(bundle.exports, createRequire(BUNDLE), bundle, BUNDLE, DIST);
 }

@@ -34,15 +34,16 @@ export function buildProgram(): Command {
   program.addCommand(predictCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
-  // Its output goes through output.ts, which writes help into a pipe without making the stream
-  // (commander's own defaults would ask process.stdout for its width and colours). The help has
-  // no colours of its own: commander uses getOutHasColors only to strip them.
+  // commander's output goes through output.ts, which writes help into a pipe without making
+  // process.stdout (commander's own defaults would ask it for its width and colours). The help
+  // has no colours of its own: commander uses getOutHasColors only to strip them.
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
       writeOut: writeText,
       writeErr: (text) => stderrStream().write(text),
       outputError: (text, write) => write(oneLineError(text)),
-      getOutHelpWidth: stdoutColumns as () => number, // (undefined, as commander's own gives for a pipe: its default width)
+      // undefined when not a terminal, as from commander's own default: its default width
+      getOutHelpWidth: stdoutColumns as () => number,
       getOutHasColors: () => stdoutColumns() !== undefined && stdoutStream().hasColors(),
     });
   }

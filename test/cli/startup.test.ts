@@ -159,7 +159,7 @@ describe('bin/nn-train.cjs', () => {
     expect(r.stderr).toContain('nn-train: code cache used');
   });
 
-  it('never runs a cache of another bundle: rewritten (even to the same length), moved, truncated or from another V8', () => {
+  it('never runs a cache of another bundle: rewritten (even to the same length), moved, truncated, from another V8 or unreadable', () => {
     withBin({ 'nn-train.cjs': ["console.log('AAAA');", 1000] }, (dir, runBin) => {
       expect(runBin({ NN_TRAIN_WRITE_CODE_CACHE: '1' }).stdout).toBe('AAAA');
       expect(runBin({ NN_TRAIN_DEBUG: '1' })).toEqual({ stdout: 'AAAA', stderr: 'nn-train: code cache used' });
@@ -184,6 +184,9 @@ describe('bin/nn-train.cjs', () => {
       expect({ stdout: r.stdout.trim(), stderr: r.stderr.trim() }).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache rejected' });
       truncateSync(cache, whole.length - 16);
       expect(runBin({ NN_TRAIN_DEBUG: '1' })).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache rejected' });
+      rmSync(cache);
+      mkdirSync(cache); // a cache that cannot be read
+      expect(runBin({ NN_TRAIN_DEBUG: '1' })).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache not used' });
     });
   });
 });
