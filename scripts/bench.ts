@@ -123,7 +123,7 @@ function summarize(name: string, runs: { m: Measured; rec: Record<string, unknow
 }
 
 function nnTrain(o: Options, dtype: string): { m: Measured; rec: Record<string, unknown> } {
-  const m = measure(['node', 'bin/nn-train.cjs', '--iters', String(o.iters), '--dtype', dtype, '--json', '--quiet', '--offline', '--no-fallback', '--data-dir', o.dataDir]);
+  const m = measure(['node', 'bin/nn-train.js', '--iters', String(o.iters), '--dtype', dtype, '--json', '--quiet', '--offline', '--no-fallback', '--data-dir', o.dataDir]);
   const rec = m.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -154,7 +154,7 @@ function helpMillis(): { help: number; node: number } {
   const node: number[] = [];
   try {
     for (let i = 0; i < 9; i++) {
-      help.push(measure(['node', 'bin/nn-train.cjs', '--help']).wall * 1000);
+      help.push(measure(['node', 'bin/nn-train.js', '--help']).wall * 1000);
       node.push(measure(['node', empty]).wall * 1000);
     }
   } finally {
@@ -174,7 +174,7 @@ async function kernelRates(o: Options): Promise<KernelRates[]> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  // What bin/nn-train.cjs runs: the bundle (npm run build writes it last) and the kernels.
+  // What bin/nn-train.js runs: the bundle (npm run build writes it last) and the kernels.
   if (!existsSync(path.join(REPO, 'dist/nn-train.cjs')) || !existsSync(path.join(REPO, 'dist/kernels/nn-kernels.wasm'))) {
     fail('nn-train is not built: run npm run build');
   }

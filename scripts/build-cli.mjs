@@ -1,5 +1,5 @@
 // Bundles the CLI into one CommonJS file, dist/nn-train.cjs, and writes V8's code cache for it,
-// dist/nn-train.cjs.cache: the two files bin/nn-train.cjs runs. Part of `npm run build`, after tsc.
+// dist/nn-train.cjs.cache: the two files bin/nn-train.js runs. Part of `npm run build`, after tsc.
 //
 // Why one CommonJS file and a code cache: `nn-train --help` should start in well under 150 ms
 // on a slow 2-core machine, where Node alone takes 80-120 ms of that. On Node 20, an ES module
@@ -103,7 +103,7 @@ if (/[^\x00-\x7f]/.test(code)) throw new Error(`${BUNDLE} is not ASCII`);
 // The code cache: run `nn-train --help` through the bin, which then writes the cache V8 has for
 // the bundle, with the functions that run compiled. (A cache is only valid for the V8 that
 // wrote it: run under another Node, V8 rejects it and compiles as without one.)
-execFileSync(process.execPath, [path.join(ROOT, 'bin/nn-train.cjs'), '--help'], {
+execFileSync(process.execPath, [path.join(ROOT, 'bin/nn-train.js'), '--help'], {
   env: { ...process.env, NN_TRAIN_WRITE_CODE_CACHE: '1' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Many tests run the real CLI (bin/nn-train.cjs runs dist/), so the build must match the
+ * Many tests run the real CLI (bin/nn-train.js runs dist/), so the build must match the
  * sources being tested. Build once, before any test file starts: building from inside a test
  * would race the child processes of the others.
  */

@@ -13,7 +13,7 @@ import { describeMnist, MNIST_DIR, REPO_ROOT } from '../helpers/mnist.js';
 // Deeper nets, optimizers, saved models, eval, predict and inspect-gradients, through the
 // real CLI as a child process on the real MNIST.
 
-const BIN = path.join(REPO_ROOT, 'bin/nn-train.cjs');
+const BIN = path.join(REPO_ROOT, 'bin/nn-train.js');
 
 interface Run {
   code: number | null;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../helpers/mnist.js';
 
 /** The built CLI, run as users run it (test/global-setup.ts builds dist/ before the tests start). */
-export const BIN = path.join(REPO_ROOT, 'bin/nn-train.cjs');
+export const BIN = path.join(REPO_ROOT, 'bin/nn-train.js');
 
 export interface Run {
   code: number | null;

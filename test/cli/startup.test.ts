@@ -68,7 +68,7 @@ describe.concurrent('start-up loads nothing heavy', () => {
       const { code, files, sources, builtins } = await loadedModules(args);
       expect(code).toBe(0);
       expect(sources).toContain('src/cli/program.ts'); // the coverage and the metafile were read
-      expect(files.sort()).toEqual(['bin/nn-train.cjs', 'dist/nn-train.cjs']);
+      expect(files.sort()).toEqual(['bin/nn-train.js', 'dist/nn-train.cjs']);
       expect(sources.filter((m) => HEAVY.some((h) => h.test(m)))).toEqual([]);
       // commander's child_process (with dgram) only when used (scripts/build-cli.mjs), and no
       // builtin the engine or data need.
@@ -104,7 +104,7 @@ describe('the bundle', () => {
     expect(sources).toEqual(expect.arrayContaining(['src/cli/main.ts', 'src/errors.ts', 'src/cli/output.ts', 'src/kernels/wasm.ts', 'src/data/bundled.ts']));
     // Outside the bundle: cli-table3 (required at run time) and the worker thread, which runs
     // tsc's dist/kernels/threads/worker.js and its imports in its own thread.
-    const outside = files.filter((f) => !['bin/nn-train.cjs', 'dist/nn-train.cjs'].includes(f) && !f.startsWith('node_modules/'));
+    const outside = files.filter((f) => !['bin/nn-train.js', 'dist/nn-train.cjs'].includes(f) && !f.startsWith('node_modules/'));
     expect(outside).toContain('dist/kernels/threads/worker.js');
     expect(outside.filter((f) => !/^dist\/(kernels|tensor)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('node_modules/') && !/^node_modules\/(cli-table3|@colors\/colors|string-width|strip-ansi|ansi-regex|emoji-regex|is-fullwidth-code-point)\//.test(f))).toEqual([]);
@@ -121,21 +121,22 @@ describe('the bundle', () => {
   });
 });
 
-describe('bin/nn-train.cjs', () => {
+describe('bin/nn-train.js', () => {
   /** A copy of the bin in a fresh folder, with `files` (path -> [contents, mtime in seconds]) in dist/. */
   const withBin = <T>(files: Record<string, [string, number]>, body: (dir: string, runBin: (env?: Record<string, string>) => { stdout: string; stderr: string }) => T): T => {
     const dir = mkdtempSync(path.join(tmpdir(), 'nn-bin-'));
     try {
       mkdirSync(path.join(dir, 'bin'));
       mkdirSync(path.join(dir, 'dist/cli'), { recursive: true });
-      copyFileSync(BIN, path.join(dir, 'bin/nn-train.cjs'));
+      copyFileSync(BIN, path.join(dir, 'bin/nn-train.js'));
+      copyFileSync(path.join(REPO_ROOT, 'bin/package.json'), path.join(dir, 'bin/package.json'));
       writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
       for (const [file, [contents, time]] of Object.entries(files)) {
         writeFileSync(path.join(dir, 'dist', file), contents);
         utimesSync(path.join(dir, 'dist', file), time, time);
       }
       const runBin = (env: Record<string, string> = {}) => {
-        const r = spawnSyncText(path.join(dir, 'bin/nn-train.cjs'), env);
+        const r = spawnSyncText(path.join(dir, 'bin/nn-train.js'), env);
         return { stdout: r.stdout.trim(), stderr: r.stderr.trim() };
       };
       return body(dir, runBin);
@@ -172,7 +173,7 @@ describe('bin/nn-train.cjs', () => {
       const moved = `${dir}-moved`;
       cpSync(dir, moved, { recursive: true, preserveTimestamps: true });
       try {
-        const r = spawnSyncText(path.join(moved, 'bin/nn-train.cjs'), { NN_TRAIN_DEBUG: '1' });
+        const r = spawnSyncText(path.join(moved, 'bin/nn-train.js'), { NN_TRAIN_DEBUG: '1' });
         expect({ stdout: r.stdout.trim(), stderr: r.stderr.trim() }).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache not used' });
       } finally {
         rmSync(moved, { recursive: true, force: true });
@@ -180,7 +181,7 @@ describe('bin/nn-train.cjs', () => {
 
       const cache = path.join(dir, 'dist/nn-train.cjs.cache');
       const whole = readFileSync(cache);
-      const r = spawnSyncText(path.join(dir, 'bin/nn-train.cjs'), { NN_TRAIN_DEBUG: '1' }, [], ['--stack-size=900']); // another V8 flag: another flags hash
+      const r = spawnSyncText(path.join(dir, 'bin/nn-train.js'), { NN_TRAIN_DEBUG: '1' }, [], ['--stack-size=900']); // another V8 flag: another flags hash
       expect({ stdout: r.stdout.trim(), stderr: r.stderr.trim() }).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache rejected' });
       truncateSync(cache, whole.length - 16);
       expect(runBin({ NN_TRAIN_DEBUG: '1' })).toEqual({ stdout: 'BBBB', stderr: 'nn-train: code cache rejected' });

@@ -5,9 +5,11 @@
 // that is newer: after a rebuild with `npx tsc -p .` alone, an older bundle would run old code
 // (next to a worker thread running the new). Either way every module has one instance.
 //
-// CommonJS, like the bundle, because Node starts a CommonJS entry faster than an ES module one.
-// The bundle is compiled through vm.Script with V8's code cache, which Node 20's own loaders
-// don't use: a cached start skips parsing and compiling ~0.5 MB of JavaScript.
+// CommonJS (bin/package.json says so for this folder), like the bundle, because Node starts a
+// CommonJS entry faster than an ES module one; the file keeps its .js name, which npm's links
+// to it (npx's cache among them) point at. The bundle is compiled through vm.Script with V8's
+// code cache, which Node 20's own loaders don't use: a cached start skips parsing and
+// compiling ~0.5 MB of JavaScript.
 const fs = require('node:fs');
 const path = require('node:path');
 
