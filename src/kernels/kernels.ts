@@ -89,4 +89,19 @@ export interface Kernels {
    * is the same whatever the split, so the count is too.
    */
   countCorrectImages(ops: readonly ForwardOp[], images: ImageSource): number;
+  /**
+   * countCorrectImages on the backend's other threads, while the calling thread goes on with
+   * other work; null when the backend has no threads to spare. Until the count is taken, the
+   * other kernels run on the calling thread alone (with the same numbers), and the ops'
+   * matrices must not change.
+   */
+  startCountCorrectImages(ops: readonly ForwardOp[], images: ImageSource): PendingCount | null;
+}
+
+/** A count that startCountCorrectImages left running. */
+export interface PendingCount {
+  /** Whether the count is done (never waits). */
+  ready(): boolean;
+  /** The count, once it is done (waiting for it if need be). */
+  take(): number;
 }

@@ -176,6 +176,10 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       checkForwardOps(ops, images.set);
       return countCorrectRange(this, ops, images, 0, images.set.count);
     },
+
+    startCountCorrectImages() {
+      return null; // one thread
+    },
   };
 }
 

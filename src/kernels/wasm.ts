@@ -315,6 +315,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const sources = new WeakMap<ImageSet, WasmImageSource>();
   const scratch: EvalScratch = new Map();
   const nextChunk = heap.int32(1); // the next chunk to evaluate, shared with the workers
+  const backgroundChunk = heap.int32(1); // the same for a count left running (startCountCorrectImages)
   const hidden = new Map<number, Float32Array>(); // countCorrectRange's scratch, by hidden width
   const pool = options.pool ?? null;
   const threads = 1 + (pool?.workers ?? 0);
@@ -556,7 +557,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const count = images.set.count;
       const T = Math.min(threads, Math.max(1, Math.floor(count / 1000)));
       const wasmOps = ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
-      if (T === 1 || pool === null || !wasmOps) return this.countCorrectRange(ops, source, 0, count);
+      // (While a count left running has the workers, this thread counts alone.)
+      if (T === 1 || pool === null || evaluating || !wasmOps) return this.countCorrectRange(ops, source, 0, count);
       // Every thread takes chunks from a shared counter until none are left.
       Atomics.store(nextChunk, 0, 0);
       const wait = pool.startEval(ops, source, nextChunk.byteOffset, EVAL_CHUNK, T - 1);
@@ -567,6 +569,32 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       } finally {
         evaluating = false;
       }
+    },
+
+    startCountCorrectImages(ops, images) {
+      checkForwardOps(ops, images.set);
+      const wasmOps = ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
+      if (pool === null || evaluating || !wasmOps) return null;
+      const source = this.loadImages(images.set) as WasmImageSource;
+      // The workers take every chunk; the kernels split nothing until the count is taken.
+      Atomics.store(backgroundChunk, 0, 0);
+      pool.startEval(ops, source, backgroundChunk.byteOffset, EVAL_CHUNK, pool.workers);
+      evaluating = true;
+      const workers = Array.from({ length: pool.workers }, (_, w) => w);
+      let count: number | null = null;
+      return {
+        ready: () => count !== null || workers.every((w) => pool.isDone(w)),
+        take() {
+          if (count === null) {
+            try {
+              count = workers.reduce((sum, w) => sum + pool.wait(w), 0);
+            } finally {
+              evaluating = false;
+            }
+          }
+          return count;
+        },
+      };
     },
   };
   return kernels;

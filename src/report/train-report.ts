@@ -58,8 +58,7 @@ export class TrainReporter {
   private readonly table: EpochTable;
   private readonly epochs: EpochEvent[] = [];
   private plan = { iterations: 0, iterPerEpoch: 1, epochs: 0, batchSize: 0 };
-  private epochStarted = performance.now();
-  private epochFirstStep = 1;
+  private epochStarted = performance.now(); // when this epoch's first step was reported (its ETA's clock)
   private pendingSummary: TrainSummary | undefined;
 
   /** `ora` is needed for the spinner when o.err.live (createTrainReporter passes it then). */
@@ -129,11 +128,15 @@ export class TrainReporter {
     switch (e.type) {
       case 'start':
         this.plan = e;
-        this.epochStarted = performance.now();
-        this.epochFirstStep = 1;
         break;
       case 'step':
-        if (this.progress) this.progress.update(this.progressText(e.iteration, e.loss), e.iteration === this.epochFirstStep);
+        if (this.progress) {
+          // An epoch's steps may begin before the previous epoch's row is out (its accuracies
+          // counted beside them), so the clock restarts at each epoch's first step.
+          const first = (e.iteration - 1) % this.plan.iterPerEpoch === 0;
+          if (first) this.epochStarted = performance.now();
+          this.progress.update(this.progressText(e.iteration, e.loss), first);
+        }
         break;
       case 'evaluating':
         this.progress?.update(
@@ -145,8 +148,6 @@ export class TrainReporter {
         this.progress?.clear();
         this.epochs.push(e);
         this.o.write(this.o.json ? toJsonLine(epochRecord(e)) : this.table.row(e));
-        this.epochStarted = performance.now();
-        this.epochFirstStep = e.iteration + 1;
         break;
       case 'done':
         this.progress?.clear();

@@ -2,7 +2,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { ImageSource } from '../kernels/kernels.js';
 import type { Matrix } from '../tensor/matrix.js';
 import type { Network } from '../network/network.js';
-import { evaluate } from './evaluate.js';
+import { accuracyNow, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import type { Rng } from './rng.js';
 
@@ -25,10 +25,10 @@ export type TrainEvent =
       loss: number; // mean training loss over this epoch's steps
       trainAcc: number;
       testAcc: number;
-      seconds: number; // wall time of this epoch, evaluation included
+      seconds: number; // wall time since the previous epoch's event (or the start)
       elapsedSeconds: number;
     }
-  | { type: 'evaluating'; epoch: number }
+  | { type: 'evaluating'; epoch: number } // the steps wait for this epoch's accuracies
   | { type: 'done'; summary: TrainSummary };
 
 export interface TrainSummary {
@@ -79,7 +79,8 @@ export function epochCount(iterations: number, iterPerEpoch: number): number {
 /**
  * Mini-batch SGD as train_neuralnet.py does it: each step draws batchSize indices at random
  * (with replacement), takes the gradient by backprop and updates. After every iterPerEpoch
- * steps, and after the last step, it scores the full train and test sets.
+ * steps, and after the last step, it scores the full train and test sets (where the kernels
+ * have a thread to spare, beside the next epoch's steps: see startAccuracy).
  *
  * Async only so that Ctrl-C and spinners get a turn: it yields to the event loop every
  * 50 ms, which costs nothing measurable.
@@ -119,35 +120,43 @@ export async function train(
   let best = { testAcc: -1, epoch: 0 };
   let done = 0;
 
+  // An epoch ended, its accuracies still being counted (on the kernels' other threads, from a
+  // copy of the weights: see startAccuracy) while the next epoch's steps go on.
+  let scoring: { epoch: number; iteration: number; loss: number; accuracy: EpochAccuracy } | null = null;
+  const weights = new WeightCopy(net.kernels);
+  const report = (): void => {
+    const { epoch, iteration, loss, accuracy } = scoring!;
+    scoring = null;
+    const { trainAcc, testAcc } = accuracy.take();
+    const now = performance.now();
+    emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc, seconds: (now - epochStarted) / 1000, elapsedSeconds: (now - started) / 1000 });
+    final = { loss, trainAcc, testAcc };
+    if (testAcc > best.testAcc) best = { testAcc, epoch };
+    epochStarted = now;
+  };
+
   for (let i = 1; i <= iterations; i++) {
     lastLoss = sgdStep(net, optimizer, rng, batch);
     epochLoss += lastLoss;
     epochSteps++;
     done = i;
     emit({ type: 'step', iteration: i, loss: lastLoss });
+    if (scoring?.accuracy.ready()) report();
 
     if (i % iterPerEpoch === 0 || i === iterations) {
       epoch++;
-      emit({ type: 'evaluating', epoch });
-      const trainAcc = evaluate(net, data.train);
-      const testAcc = evaluate(net, data.test);
-      const now = performance.now();
+      if (scoring !== null) report(); // the previous epoch's, if it is still being counted
       const loss = epochLoss / epochSteps;
-      emit({
-        type: 'epoch',
-        epoch,
-        iteration: i,
-        loss,
-        trainAcc,
-        testAcc,
-        seconds: (now - epochStarted) / 1000,
-        elapsedSeconds: (now - started) / 1000,
-      });
-      final = { loss, trainAcc, testAcc };
-      if (testAcc > best.testAcc) best = { testAcc, epoch };
-      epochStarted = now;
       epochLoss = 0;
       epochSteps = 0;
+      // The last epoch's accuracies are counted at once, on every thread: no steps are left.
+      let accuracy = i < iterations ? startAccuracy(net, data.train, data.test, weights) : null;
+      if (accuracy === null) {
+        emit({ type: 'evaluating', epoch });
+        accuracy = accuracyNow(net, data.train, data.test);
+      }
+      scoring = { epoch, iteration: i, loss, accuracy };
+      if (accuracy.ready()) report();
     }
 
     if (performance.now() - lastYield > 50) {
@@ -157,6 +166,7 @@ export async function train(
     if (options.signal?.aborted) break;
   }
 
+  if (scoring !== null) report(); // stopped (Ctrl-C) while an epoch's accuracies were being counted
   const seconds = (performance.now() - started) / 1000;
   const summary: TrainSummary = {
     iterations: done,

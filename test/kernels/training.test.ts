@@ -5,6 +5,7 @@ import { loadDataset } from '../../src/data/datasets.js';
 import { createKernels } from '../../src/kernels/index.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
+import { forwardOps } from '../../src/train/evaluate.js';
 import { Sgd } from '../../src/train/optimizers/sgd.js';
 import { Rng } from '../../src/train/rng.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
@@ -61,6 +62,67 @@ describe('training on the fast backends', () => {
       expect(epochs(many)).toEqual(epochs(one));
     }
     expect(epochs(one)).toHaveLength(3);
+  });
+
+  it('wasm with a worker counts the epoch\'s accuracies beside the next steps: same events, the last epoch\'s counted at once', async () => {
+    const kinds = async (threads: number) => {
+      const kernels = await createKernels({ backend: 'wasm', threads });
+      const net = new TwoLayerNet(kernels, new Rng(42), 784, 50, 10, 0.01);
+      const events: TrainEvent[] = [];
+      await train(net, new Sgd(kernels, 0.1), data, new Rng(7), { iterations: 60, batchSize: 100, iterPerEpoch: 20 }, (e) => events.push(e));
+      return events;
+    };
+    const one = await kinds(1);
+    const two = await kinds(2);
+    const order = (events: TrainEvent[]) => events.filter((e) => e.type !== 'step').map((e) => (e.type === 'evaluating' || e.type === 'epoch' ? `${e.type} ${e.epoch}` : e.type));
+    expect(order(one)).toEqual(['start', 'evaluating 1', 'epoch 1', 'evaluating 2', 'epoch 2', 'evaluating 3', 'epoch 3', 'done']);
+    // Epochs 1 and 2 were counted while the steps went on: no wait announced, each reported once, in order.
+    expect(order(two)).toEqual(['start', 'epoch 1', 'epoch 2', 'evaluating 3', 'epoch 3', 'done']);
+    expect(epochs(two)).toEqual(epochs(one));
+    expect(losses(two)).toEqual(losses(one));
+    const firstRow = two.findIndex((e) => e.type === 'epoch');
+    expect(two.slice(0, firstRow).filter((e) => e.type === 'step').length).toBeGreaterThanOrEqual(20); // never before its epoch's last step
+  });
+
+  it('a run stopped while an epoch is being counted still reports that epoch', async () => {
+    const kernels = await createKernels({ backend: 'wasm', threads: 2 });
+    const net = new TwoLayerNet(kernels, new Rng(42), 784, 50, 10, 0.01);
+    const events: TrainEvent[] = [];
+    const stop = new AbortController();
+    const summary = await train(net, new Sgd(kernels, 0.1), data, new Rng(7), { iterations: 60, batchSize: 100, iterPerEpoch: 20, signal: stop.signal }, (e) => {
+      events.push(e);
+      if (e.type === 'step' && e.iteration === 21) stop.abort();
+    });
+    expect(summary).toMatchObject({ iterations: 21, epochs: 1, interrupted: true });
+    const reference = epochs(await run(await createKernels({ backend: 'wasm', threads: 1 }), 20));
+    expect(epochs(events)).toEqual(reference);
+    expect(events[events.length - 1].type).toBe('done');
+  });
+
+  it('startCountCorrectImages: the count countCorrectImages gives; meanwhile this thread counts alone', async () => {
+    const kernels = await createKernels({ backend: 'wasm', threads: 2 });
+    const net = new TwoLayerNet(kernels, new Rng(3), 784, 50, 10, 0.1);
+    const ops = forwardOps(net)!;
+    const train = kernels.loadImages(data.train);
+    const test = kernels.loadImages(data.test);
+    const [trainCount, testCount] = [kernels.countCorrectImages(ops, train), kernels.countCorrectImages(ops, test)];
+    const pending = kernels.startCountCorrectImages(ops, train)!;
+    expect(pending).not.toBeNull();
+    expect(kernels.startCountCorrectImages(ops, test)).toBeNull(); // the worker is busy
+    expect(kernels.countCorrectImages(ops, test)).toBe(testCount); // on this thread alone
+    expect(pending.take()).toBe(trainCount);
+    expect(pending.ready()).toBe(true);
+    expect(pending.take()).toBe(trainCount); // taken again: the same
+    const again = kernels.startCountCorrectImages(ops, test)!; // the worker is free again
+    while (!again.ready()) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(again.take()).toBe(testCount);
+  });
+
+  it('backends with no thread to spare count at once', async () => {
+    for (const kernels of [await createKernels({ backend: 'wasm', threads: 1 }), await createKernels({ backend: 'js' }), await createKernels({ backend: 'reference', dtype: 'float32' })]) {
+      const net = new TwoLayerNet(kernels, new Rng(3), 784, 50, 10, 0.1);
+      expect(kernels.startCountCorrectImages(forwardOps(net)!, kernels.loadImages(data.test)), kernels.name).toBeNull();
+    }
   });
 
   it('the factory picks float32 wasm by default and refuses wasm float64', async () => {

@@ -136,6 +136,8 @@ export interface WorkerPool {
   takeBack(w: number): boolean;
   /** Worker w's result, once its job is done. */
   wait(w: number): number;
+  /** Whether worker w has finished its job (never waits). */
+  isDone(w: number): boolean;
 }
 
 /** Starts `workers` threads and resolves once every one has its kernels ready. */
@@ -207,6 +209,9 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
         throw new Error(`worker thread ${w + 1} failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? ERROR_BYTES : end))}`);
       }
       return c[RESULT];
+    },
+    isDone(w) {
+      return Atomics.load(controls[w], DONE) === seqs[w];
     },
     startEval(ops, source, next, chunk, count) {
       if (count > workers) throw new RangeError(`${count} evaluation jobs for ${workers} workers`);
