@@ -143,8 +143,9 @@ function numpy(o: Options, dtype: string): { m: Measured; rec: Record<string, un
 
 /**
  * `nn-train --help`'s start-up, and beside it Node's own start (an empty CommonJS file, as the
- * bin is one, run the same way, alternating): most of the first is the second, and on a virtual machine both
- * drift from minute to minute, so the difference says more about nn-train than either.
+ * bin is one, run the same way, alternating): most of the first is the second, and on a
+ * virtual machine both drift from minute to minute, so the difference says more about
+ * nn-train than either.
  */
 function helpMillis(): { help: number; node: number } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nn-train-bench-'));

@@ -314,8 +314,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const js = jsKernels('float32'); // for matrices from elsewhere (tests, one-hot targets)
   const sources = new WeakMap<ImageSet, WasmImageSource>();
   const scratch: EvalScratch = new Map();
-  const nextChunk = heap.int32(1); // the next chunk to evaluate, shared with the workers
-  const backgroundChunk = heap.int32(1); // the same for a count left running (startCountCorrectImages)
+  const nextChunk = heap.int32(1); // the next chunk to evaluate, shared with the workers (one count at a time)
   const hidden = new Map<number, Float32Array>(); // countCorrectRange's scratch, by hidden width
   const pool = options.pool ?? null;
   const threads = 1 + (pool?.workers ?? 0);
@@ -341,6 +340,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer); // alpha for a worker
 
   const inWasm = (m: Matrix): boolean => heap.owns(m.data);
+  /** Whether every weight of the ops is in this memory, where the workers can read it. */
+  const opsInWasm = (ops: readonly ForwardOp[]): boolean => ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
   const ptr = (m: Matrix): number => m.data.byteOffset;
   const sparse = (x: Matrix): x is WasmImageRows => x instanceof WasmImageRows && x.source !== null;
 
@@ -556,9 +557,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const source = this.loadImages(images.set) as WasmImageSource;
       const count = images.set.count;
       const T = Math.min(threads, Math.max(1, Math.floor(count / 1000)));
-      const wasmOps = ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
       // (While a count left running has the workers, this thread counts alone.)
-      if (T === 1 || pool === null || evaluating || !wasmOps) return this.countCorrectRange(ops, source, 0, count);
+      if (T === 1 || pool === null || evaluating || !opsInWasm(ops)) return this.countCorrectRange(ops, source, 0, count);
       // Every thread takes chunks from a shared counter until none are left.
       Atomics.store(nextChunk, 0, 0);
       const wait = pool.startEval(ops, source, nextChunk.byteOffset, EVAL_CHUNK, T - 1);
@@ -573,12 +573,11 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
 
     startCountCorrectImages(ops, images) {
       checkForwardOps(ops, images.set);
-      const wasmOps = ops.every((op) => op.kind !== 'affine' || (inWasm(op.W) && inWasm(op.b)));
-      if (pool === null || evaluating || !wasmOps) return null;
+      if (pool === null || evaluating || !opsInWasm(ops)) return null;
       const source = this.loadImages(images.set) as WasmImageSource;
       // The workers take every chunk; the kernels split nothing until the count is taken.
-      Atomics.store(backgroundChunk, 0, 0);
-      pool.startEval(ops, source, backgroundChunk.byteOffset, EVAL_CHUNK, pool.workers);
+      Atomics.store(nextChunk, 0, 0);
+      pool.startEval(ops, source, nextChunk.byteOffset, EVAL_CHUNK, pool.workers);
       evaluating = true;
       const workers = Array.from({ length: pool.workers }, (_, w) => w);
       let count: number | null = null;
