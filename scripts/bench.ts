@@ -210,6 +210,9 @@ async function main(): Promise<void> {
   ];
   const np32 = results[1];
   const ratio = results[0].wallSeconds / np32.wallSeconds;
+  // Each run's nn-train and NumPy float32 ran one right after the other, so their ratio shows
+  // how much of the spread is the machine drifting (both slower) and how much is either program.
+  const ratioPerRun = runs.nn32.map((r, i) => r.m.wall / runs.np32[i].m.wall);
   const record = {
     type: 'bench',
     iterations: o.iters,
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: os.loadavg() },
     results,
     ratioWallFloat32: ratio, // nn-train / NumPy, whole-process wall time
+    ratioWallFloat32PerRun: ratioPerRun, // the same for each run's pair
     testAccDiffPoints: (results[0].finalTestAcc - np32.finalTestAcc) * 100,
     helpMillis: help.help,
     nodeStartMillis: help.node, // node running an empty CommonJS file: the floor under helpMillis
@@ -239,6 +243,7 @@ async function main(): Promise<void> {
     ),
     '',
     `nn-train / numpy float32 wall time: ${ratio.toFixed(2)}x; test accuracy difference ${record.testAccDiffPoints.toFixed(2)} points`,
+    `  run by run: ${ratioPerRun.map((r) => `${r.toFixed(2)}x`).join(' ')} (nn-train ${runs.nn32.map((r) => r.m.wall.toFixed(2)).join(' ')} s; numpy ${runs.np32.map((r) => r.m.wall.toFixed(2)).join(' ')} s)`,
     `nn-train --help: ${help.help.toFixed(0)} ms (Node alone, an empty CommonJS file: ${help.node.toFixed(0)} ms; nn-train's part: ${(help.help - help.node).toFixed(0)} ms)`,
     '',
     'First layer at batch 100 (GFLOP/s as dense 100x784x50 products; zero pixels are skipped):',
