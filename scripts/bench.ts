@@ -212,7 +212,7 @@ async function main(): Promise<void> {
   const ratio = results[0].wallSeconds / np32.wallSeconds;
   // Each run's nn-train and NumPy float32 ran one right after the other, so their ratio shows
   // how much of the spread is the machine drifting (both slower) and how much is either program.
-  const ratioPerRun = runs.nn32.map((r, i) => r.m.wall / runs.np32[i].m.wall);
+  const ratioPerRun = results[0].walls.map((wall, i) => wall / np32.walls[i]);
   const record = {
     type: 'bench',
     iterations: o.iters,
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     ),
     '',
     `nn-train / numpy float32 wall time: ${ratio.toFixed(2)}x; test accuracy difference ${record.testAccDiffPoints.toFixed(2)} points`,
-    `  run by run: ${ratioPerRun.map((r) => `${r.toFixed(2)}x`).join(' ')} (nn-train ${runs.nn32.map((r) => r.m.wall.toFixed(2)).join(' ')} s; numpy ${runs.np32.map((r) => r.m.wall.toFixed(2)).join(' ')} s)`,
+    `  run by run: ${ratioPerRun.map((r) => `${r.toFixed(2)}x`).join(' ')} (nn-train ${results[0].walls.map((w) => w.toFixed(2)).join(' ')} s; numpy ${np32.walls.map((w) => w.toFixed(2)).join(' ')} s)`,
     `nn-train --help: ${help.help.toFixed(0)} ms (Node alone, an empty CommonJS file: ${help.node.toFixed(0)} ms; nn-train's part: ${(help.help - help.node).toFixed(0)} ms)`,
     '',
     'First layer at batch 100 (GFLOP/s as dense 100x784x50 products; zero pixels are skipped):',
