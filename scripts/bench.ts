@@ -5,10 +5,12 @@
  *
  *   npm run bench -- [--runs N] [--data-dir DIR] [--iters N] [--float64] [--json]
  *
+ * MNIST comes from --data-dir, else NN_TRAIN_MNIST_DIR (the tests' copy).
+ *
  * Each program runs as its own process under a small Python wrapper that reports wall time
  * and peak RSS (getrusage of the child). Wall time is the whole process: start-up, loading
  * and decompressing the data, training and evaluation. NumPy runs with the OpenBLAS its wheel
- * picks for this CPU: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine sets for old
+ * picks for this CPU: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which an environment may set for old
  * OpenBLAS builds, are removed for that command alone (they would pin a slower core).
  * Also reported: `nn-train --help` start-up time, and GFLOP/s of the first layer's forward and
  * weight-gradient kernels at batch 100, counted as dense products (2·100·784·50 each).
@@ -33,7 +35,9 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, dataDir: path.resolve(REPO, '../shared/data/mnist'), iters: 10000, float64: false, json: false };
+  // The real MNIST the tests use: NN_TRAIN_MNIST_DIR, by default ../shared/data/mnist beside the project.
+  const dataDir = path.resolve(REPO, process.env.NN_TRAIN_MNIST_DIR || '../shared/data/mnist');
+  const o: Options = { runs: 3, dataDir, iters: 10000, float64: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {

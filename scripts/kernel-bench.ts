@@ -71,7 +71,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const dataDir = arg('--data-dir', path.resolve(repo, '../shared/data/mnist'));
+  const dataDir = arg('--data-dir', path.resolve(repo, process.env.NN_TRAIN_MNIST_DIR || '../shared/data/mnist'));
   const data = await loadDataset({ dataset: 'mnist', dataDir, offline: true, fallback: false });
   const threads = Number(arg('--threads', '1'));
   const kernels = await createKernels({ backend: arg('--backend', 'auto') as Backend, dtype: arg('--dtype', 'float32') as DType, threads });

@@ -1,5 +1,5 @@
 /**
- * Errors that carry the process exit code they deserve (DESIGN.md section 3):
+ * Errors that carry the process exit code they deserve:
  * 2 for usage and config errors, 1 for runtime failures. Only src/cli turns them into an
  * exit; everything else just throws them, with a one-line message that names the problem.
  */

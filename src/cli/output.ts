@@ -1,14 +1,15 @@
 import { fstatSync, writeSync } from 'node:fs';
 
 /**
- * stdout carries results only; everything else goes to stderr (DESIGN.md section 3).
+ * stdout carries results only; everything else goes to stderr, so a pipe gets clean results.
  * A closed pipe (`nn-train --json | head -1`) is not an error worth a stack trace: we stop
  * writing and exit quietly, unless the run still has files to write (see
  * finishIfStdoutCloses), which it then finishes without its stdout lines.
  *
  * The program reaches process.stdout and process.stderr only through this module. Node makes
- * each on first use, and for a pipe or a terminal that loads its net and stream modules, ~8 ms
- * of a start: `nn-train --help` into a pipe makes neither (see writeText).
+ * each on first use, and for a pipe or a terminal that loads its net and stream modules, a
+ * noticeable part of a short command's start: `nn-train --help` into a pipe makes neither
+ * (see writeText).
  */
 let stdoutClosed = false;
 let finishWhenClosed = false;
@@ -97,9 +98,9 @@ function stdoutIsPipeOrFile(): boolean {
 
 /**
  * Ends the process now if all output has been handed to the OS. Left to itself, Node first
- * tears down its heap and environment: after the book's run, the time from the last line to
- * the process's end goes from ~42 to ~30 ms this way (what is left is Node stopping the worker
- * threads, its own exit, and the kernel freeing ~190 MB). Writes to files and terminals are
+ * tears down its heap and environment, which the user would wait for after the last line
+ * for nothing (what is left is Node stopping the worker threads, its own exit, and the
+ * kernel freeing the process's memory). Writes to files and terminals are
  * synchronous, and to pipes as long as the pipe has room: a write still queued (a reader that
  * is behind) counts in writableLength, and then Node's own exit, which waits for it, is kept.
  * A stream never made has nothing queued. Called after a successful run only: a failed one

@@ -57,7 +57,7 @@ interface RemoteSpec {
   readonly searchDirs: readonly string[];
 }
 
-// DESIGN.md section 4; raw MD5s from ../shared/data/mnist/README.md.
+// The MD5s are of the .gz files each mirror serves.
 const SPECS: Record<RemoteName, RemoteSpec> = {
   mnist: {
     // yann.lecun.com now answers 403, so it is not in the list.
@@ -196,8 +196,8 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false
     const filePath = at ?? path.join(dir, f.name);
     let content: Uint8Array;
     try {
-      // Read in one go: fs/promises' readFile reads in pieces, a turn of the event loop each;
-      // the 10 MB of training images took it 48-65 ms in a run, against 35-40 for this.
+      // Read in one go: fs/promises' readFile reads in pieces, a turn of the event loop each,
+      // which is measurably slower for the 10 MB of training images.
       content = readFileSync(filePath);
     } catch (err) {
       throw new RuntimeFailure(`${filePath}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);

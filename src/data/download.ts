@@ -79,9 +79,9 @@ export function normalizeMirror(raw: string, label = 'mirror'): string {
 const MD5_SLICE = 1 << 20;
 
 /**
- * The MD5 of the bytes, hashed a megabyte at a time with the event loop running between: the
- * 10 MB of training images take ~33 ms to hash, and a gunzip started before needs this thread
- * to hand zlib its next input (src/data/gunzip.ts); hashed in one go, zlib sat idle that long.
+ * The MD5 of the bytes, hashed a megabyte at a time with the event loop running between: a
+ * gunzip started before needs this thread to hand zlib its next input (src/data/gunzip.ts);
+ * hashed in one go, the 10 MB of training images would keep zlib idle all that time.
  */
 export async function md5HexInSlices(bytes: Uint8Array): Promise<string> {
   const hash = createHash('md5');

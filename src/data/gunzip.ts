@@ -6,11 +6,10 @@ import { createGunzip, gunzip } from 'node:zlib';
  * size the gzip trailer records.
  *
  * Why not only zlib's gunzip: for the 47 MB of training images most of its time is not
- * inflating but the first touch of each fresh 4 kB page it writes (about 10 us a page on the
- * test machine, a virtual machine: ~170 ms of ~250). So while zlib fills the buffer from the
- * front, this thread makes the pages of its second half present, from the back, and the
- * first touches happen on two threads at once. In a training run this took the training
- * images' gunzip from 247-321 ms (median 261) to 215-265 (235).
+ * inflating but the first touch of each fresh 4 kB page it writes (slow on a virtual
+ * machine). So while zlib fills the buffer from the front, this thread makes the pages of
+ * its second half present, from the back, and the first touches happen on two threads at
+ * once.
  */
 
 const gunzipAsync = promisify(gunzip);

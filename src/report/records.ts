@@ -3,7 +3,7 @@ import type { ParamCheck } from '../network/gradient-check.js';
 import type { TrainEvent, TrainSummary } from '../train/trainer.js';
 
 /**
- * The NDJSON records of `--json` (DESIGN.md section 3): one object per line, each with a
+ * The NDJSON records of `--json`: one object per line, each with a
  * `type`, stable camelCase keys, plain numbers. Building them is separate from printing so
  * the terminal reporter and the tests read the same values.
  */

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 
-/** How output may look on one stream (DESIGN.md section 3). */
+/** How output may look on one stream: colour, and live spinners or progress bars. */
 export interface Style {
   /** ANSI colour allowed. */
   readonly color: boolean;

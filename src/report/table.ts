@@ -7,7 +7,7 @@ let tableClass: typeof CliTable | undefined;
 
 /**
  * cli-table3's Table, loaded (synchronously: it is CommonJS) on the first table drawn, so a
- * --json run never pays its ~20 ms of start-up.
+ * --json run never pays for its start-up.
  */
 export function cliTable(): typeof CliTable {
   tableClass ??= require('cli-table3') as typeof CliTable;

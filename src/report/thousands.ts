@@ -1,7 +1,7 @@
 /**
  * An integer with commas between groups of three digits, exactly as toLocaleString('en-US')
- * writes it, without the ~20 ms that the first toLocaleString call spends loading ICU's
- * locale data (a start-up cost every training run paid for its headline). Anything that is
+ * writes it, without the time the first toLocaleString call spends loading ICU's locale
+ * data (a start-up cost every training run would pay for its headline). Anything that is
  * not a safe integer goes to toLocaleString.
  */
 export function thousands(n: number): string {

@@ -39,7 +39,7 @@ export type OraFactory = (options: OraOptions) => Ora;
 
 /**
  * A reporter for these options, with ora imported only when a spinner can show (a live
- * terminal): ora is ~120 ms of start-up that a piped or --json run never uses.
+ * terminal): ora's start-up is costly, and a piped or --json run never uses it.
  */
 export async function createTrainReporter(o: ReporterOptions): Promise<TrainReporter> {
   const ora = o.err.live ? (await import('ora')).default : undefined;
@@ -47,7 +47,7 @@ export async function createTrainReporter(o: ReporterOptions): Promise<TrainRepo
 }
 
 /**
- * Turns a training run's events into output. Two streams, two jobs (DESIGN.md section 3):
+ * Turns a training run's events into output. Two streams, two jobs:
  * stdout gets results only (the epoch table and summary, or NDJSON with --json); stderr gets
  * the live part (spinner while data loads, a progress bar with ETA inside each epoch,
  * notices and warnings), and only when it is a terminal with a width and not --quiet.

@@ -24,7 +24,7 @@ export interface GradcheckNet {
 /**
  * The book's gradient check on real data: a float64 TwoLayerNet (in float32 the numerical
  * gradient's round-off alone exceeds the tolerance) on the JS kernels, which give the
- * reference kernels' numbers bit for bit (test/kernels) about 5x faster, since they skip the
+ * reference kernels' numbers bit for bit (test/kernels) several times faster, since they skip the
  * images' zero pixels: 80,000 forward passes is most of the check's cost. Initialised from
  * `seed` exactly as a training run with the same flags, checked on the first `count` training
  * images.

@@ -21,7 +21,8 @@ export function gradcheckCommand(): Command {
 Exit code 1 when any parameter's max |diff| exceeds the tolerance.
 
 Examples:
-  $ nn-train gradcheck --data-dir ../shared/data/mnist
+  $ nn-train gradcheck --data-dir ~/datasets/mnist              # MNIST from a folder of your own
+  $ nn-train gradcheck --hidden 20,20,20 --activation sigmoid   # any depth
   $ nn-train gradcheck --count 10 --json | jq -c 'select(.type == "gradcheck")'`,
     )
     .action(async (raw: Record<string, unknown>) => {
