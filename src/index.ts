@@ -19,7 +19,7 @@ export type { Network, Params } from './network/network.js';
 export { TwoLayerNet } from './network/two-layer-net.js';
 export { numericalGradient } from './network/numerical-gradient.js';
 export { gradientCheck, type ParamCheck } from './network/gradient-check.js';
-export { Rng } from './train/rng.js';
+export { Rng } from './tensor/rng.js';
 export { train, type TrainEvent, type TrainOptions, type TrainSummary } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
 export { Sgd } from './train/optimizers/sgd.js';

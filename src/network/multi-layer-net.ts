@@ -5,7 +5,7 @@ import { Relu } from '../layers/relu.js';
 import { Sigmoid } from '../layers/sigmoid.js';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss.js';
 import type { Matrix, Target } from '../tensor/matrix.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../tensor/rng.js';
 import { initWeights, type InitName } from './init.js';
 import type { ActivationName } from './names.js';
 import type { Network, Params } from './network.js';

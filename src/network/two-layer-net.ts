@@ -4,7 +4,7 @@ import type { Layer } from '../layers/layer.js';
 import { Relu } from '../layers/relu.js';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss.js';
 import type { Matrix, Target } from '../tensor/matrix.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../tensor/rng.js';
 import type { Network, Params } from './network.js';
 import { numericalGradient } from './numerical-gradient.js';
 

@@ -4,7 +4,7 @@ import type { Matrix } from '../tensor/matrix.js';
 import type { Network } from '../network/network.js';
 import { accuracyNow, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../tensor/rng.js';
 
 /** What a training run is told; the CLI builds it from the validated config. */
 export interface TrainOptions {

@@ -4,7 +4,7 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { touchPages } from '../../src/kernels/threads/pool.js';
 import { wasmKernels } from '../../src/kernels/wasm.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { copyTo, expectClose, randomOf, syntheticImages } from './helpers.js';
 
 // Every fast kernel against the reference: the JS backend must give the reference's numbers

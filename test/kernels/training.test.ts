@@ -7,7 +7,7 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
 import { forwardOps } from '../../src/train/evaluate.js';
 import { Sgd } from '../../src/train/optimizers/sgd.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
 import { describeMnist, MNIST_DIR } from '../helpers/mnist.js';
 

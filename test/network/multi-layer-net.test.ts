@@ -6,7 +6,7 @@ import { initStd } from '../../src/network/init.js';
 import { MultiLayerNet } from '../../src/network/multi-layer-net.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
 import { matrixFrom, type DType, type Matrix } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 /** N rows of D values in [0, 1), a stand-in for scaled pixels, plus labels in 0..C-1. */
 function randomBatch(dtype: DType, seed: number, N: number, D: number, C: number): { x: Matrix; t: Uint8Array } {

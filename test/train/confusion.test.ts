@@ -7,7 +7,7 @@ import { confusionRecord, confusionTable } from '../../src/report/confusion-repo
 import { detectStyle } from '../../src/report/style.js';
 import { accuracyOf, confusionMatrix, confusionOf, precisions, predictClasses, recalls } from '../../src/train/confusion.js';
 import { evaluate } from '../../src/train/evaluate.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 describe('confusion matrix', () => {
   const labels = [0, 0, 0, 1, 1, 2, 2, 2, 2];
