@@ -1,6 +1,7 @@
 // The library's public surface: the engine, with no side effects on import.
 export * from './tensor/matrix.js';
-export type { Kernels, ImageSource, ForwardOp } from './kernels/kernels.js';
+export type { Kernels, ImageSource, ForwardOp, Op, OpKind, MatrixOrImages, PendingCount } from './kernels/kernels.js';
+export { ImageBatch } from './kernels/image-batch.js';
 export { referenceKernels } from './kernels/reference.js';
 export { createKernels, defaultThreads, BACKENDS, type Backend, type KernelOptions } from './kernels/index.js';
 export { jsKernels } from './kernels/js.js';
