@@ -118,6 +118,21 @@ describe('training on the fast backends', () => {
     expect(again.take()).toBe(testCount);
   });
 
+  it('close() ends the worker threads: the kernels then count on this thread alone, with the same numbers', async () => {
+    const kernels = await createKernels({ backend: 'wasm', threads: 2 });
+    const net = new TwoLayerNet(kernels, new Rng(3), 784, 50, 10, 0.1);
+    const ops = forwardOps(net);
+    const test = kernels.loadImages(data.test);
+    const before = kernels.countCorrectImages(ops, test);
+    expect(kernels.startCountCorrectImages(ops, test)?.take()).toBe(before); // a worker is there
+    await kernels.close();
+    expect(kernels.startCountCorrectImages(ops, test)).toBeNull(); // no worker any more
+    expect(kernels.countCorrectImages(ops, test)).toBe(before);
+    await kernels.close(); // closing again does nothing
+    const more = await run(kernels, 3); // and training still runs, on one thread
+    expect(losses(more)).toEqual(losses(await run(await createKernels({ backend: 'wasm', threads: 1 }), 3)));
+  });
+
   it('backends with no thread to spare count at once', async () => {
     for (const kernels of [await createKernels({ backend: 'wasm', threads: 1 }), await createKernels({ backend: 'js' }), await createKernels({ backend: 'reference', dtype: 'float32' })]) {
       const net = new TwoLayerNet(kernels, new Rng(3), 784, 50, 10, 0.1);

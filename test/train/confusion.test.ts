@@ -65,6 +65,8 @@ describe('confusion matrix', () => {
       expect(Array.from(m.counts)).toEqual(Array.from(confusionOf(ref, set, 4).counts));
       expect(accuracyOf(m)).toBe(evaluate(fast, set));
       expect(Array.from(predictClasses(fast, set))).toEqual(Array.from(predictClasses(ref, set)));
+      // Each image's arithmetic does not depend on the chunk it is scored in.
+      for (const chunk of [1, 7, 1000]) expect(Array.from(predictClasses(fast, set, chunk))).toEqual(Array.from(predictClasses(fast, set)));
     });
   }
 });
