@@ -1,4 +1,5 @@
 import type { Matrix } from '../tensor/matrix.js';
+import type { MatrixOrImages } from './image-batch.js';
 import type { Kernels } from './kernels.js';
 import type { Op } from './ops.js';
 
@@ -8,7 +9,7 @@ import type { Op } from './ops.js';
  */
 
 /** out = the op applied to x (x is the previous op's output, or the input images). */
-export function forwardOp(kernels: Kernels, op: Op, out: Matrix, x: Parameters<Kernels['affineForward']>[1]): void {
+export function forwardOp(kernels: Kernels, op: Op, out: Matrix, x: MatrixOrImages): void {
   switch (op.kind) {
     case 'affine':
       return kernels.affineForward(out, x, op.W, op.b);
@@ -16,7 +17,14 @@ export function forwardOp(kernels: Kernels, op: Op, out: Matrix, x: Parameters<K
       return kernels.reluForward(out, kernels.denseImages(x));
     case 'sigmoid':
       return kernels.sigmoidForward(out, kernels.denseImages(x));
+    default:
+      return unknownOp(op);
   }
+}
+
+/** A kind of op with no case above: a compile error where the switch is, a throw if it is reached anyway. */
+function unknownOp(op: never): never {
+  throw new Error(`no kernel for op ${(op as { kind: string }).kind}`);
 }
 
 /** The width of the op's output for an input `cols` wide; throws if the op cannot take it. */
@@ -28,6 +36,8 @@ export function opOutputCols(op: Op, cols: number, what = 'countCorrectImages'):
     case 'relu':
     case 'sigmoid':
       return cols;
+    default:
+      return unknownOp(op);
   }
 }
 

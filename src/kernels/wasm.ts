@@ -234,7 +234,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     countCorrectRange(ops, source, start, end) {
       // The book's Affine -> Relu -> Affine net: each image start to finish in one wasm call.
       const [a1, relu, a2] = ops;
-      if (ops.length === 3 && a1.kind === 'affine' && relu.kind === 'relu' && a2.kind === 'affine' && a2.W.cols <= 16 && inWasm(a1.W) && inWasm(a1.b) && inWasm(a2.W) && inWasm(a2.b)) {
+      if (ops.length === 3 && a1.kind === 'affine' && relu.kind === 'relu' && a2.kind === 'affine' && a2.W.cols <= 16 && opsInWasm(ops)) {
         const H = a1.W.cols;
         let h = hidden.get(H);
         if (h === undefined) hidden.set(H, (h = heap.float32(H + 16))); // h: (H) activations, then (16) scores

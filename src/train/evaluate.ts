@@ -38,9 +38,9 @@ export function accuracyNow(net: Network, train: ImageSet, test: ImageSet): Epoc
  * a copy of the weights (`copy`, reused from epoch to epoch) while the caller trains on; null
  * when the kernels have no threads to spare.
  *
- * Why: the book scores all 70,000 images after every epoch, and on two threads that held the
- * steps up ~25 ms each time. Counted beside the steps instead, the steps meanwhile run on one
- * thread (with the same numbers), and the counts are the same as counted at once.
+ * Why: the book scores all 70,000 images after every epoch, and counting them on every thread
+ * at once holds the steps up each time. Counted beside the steps instead, the steps meanwhile
+ * run on one thread (with the same numbers), and the counts are the same as counted at once.
  */
 export function startAccuracy(net: Network, train: ImageSet, test: ImageSet, copy: WeightCopy): EpochAccuracy | null {
   const frozen = copy.of(forwardOps(net));
