@@ -32,8 +32,3 @@ export interface Dataset {
 export function imageSize(set: ImageSet): number {
   return set.rows * set.cols;
 }
-
-/** A pixel as the network sees it: in [0, 1], the book's normalize=True. */
-export function pixelValue(p: number): number {
-  return p / 255;
-}

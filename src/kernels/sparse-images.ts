@@ -1,4 +1,5 @@
-import { pixelValue, type ImageSet } from '../data/dataset.js';
+import type { ImageSet } from '../data/dataset.js';
+import { pixelValue } from '../tensor/pixel.js';
 import type { FloatArray } from '../tensor/matrix.js';
 import type { ImageSource } from './kernels.js';
 
