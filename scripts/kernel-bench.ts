@@ -12,7 +12,7 @@ import { loadDataset } from '../src/data/datasets.js';
 import { createKernels, type Backend } from '../src/kernels/index.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import type { DType } from '../src/tensor/matrix.js';
-import { Rng } from '../src/train/rng.js';
+import { Rng } from '../src/tensor/rng.js';
 
 export interface KernelRates {
   backend: string;

@@ -1,6 +1,7 @@
 // The library's public surface: the engine, with no side effects on import.
 export * from './tensor/matrix.js';
-export type { Kernels, ImageSource, ForwardOp } from './kernels/kernels.js';
+export type { Kernels, ImageSource, ForwardOp, Op, OpKind, MatrixOrImages, PendingCount } from './kernels/kernels.js';
+export { ImageBatch } from './kernels/image-batch.js';
 export { referenceKernels } from './kernels/reference.js';
 export { createKernels, defaultThreads, BACKENDS, type Backend, type KernelOptions } from './kernels/index.js';
 export { jsKernels } from './kernels/js.js';
@@ -19,7 +20,7 @@ export type { Network, Params } from './network/network.js';
 export { TwoLayerNet } from './network/two-layer-net.js';
 export { numericalGradient } from './network/numerical-gradient.js';
 export { gradientCheck, type ParamCheck } from './network/gradient-check.js';
-export { Rng } from './train/rng.js';
+export { Rng } from './tensor/rng.js';
 export { train, type TrainEvent, type TrainOptions, type TrainSummary } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
 export { Sgd } from './train/optimizers/sgd.js';

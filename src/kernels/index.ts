@@ -46,7 +46,7 @@ export async function createKernels(options: KernelOptions = {}): Promise<Kernel
       }
       const { memory, heap } = wasmMemory();
       const pool = threads > 1 ? await createWorkerPool(memory, heap, threads - 1) : undefined;
-      return wasmKernels({ memory, heap, pool });
+      return wasmKernels({ shared: { memory, heap }, pool });
     }
     default:
       throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${String(backend)}`);

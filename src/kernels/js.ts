@@ -1,9 +1,11 @@
 import type { ImageSet } from '../data/dataset.js';
 import { assertShape, isMatrix, type DType, type FloatArray } from '../tensor/matrix.js';
-import { checkForwardOps, checkImagesShape, checkSliceRange, countCorrectRange } from './images.js';
+import { checkForwardOps } from './forward.js';
+import { ImageBatch, isImageBatch, type MatrixOrImages } from './image-batch.js';
+import { countCorrectRange } from './images.js';
 import type { ImageSource, Kernels } from './kernels.js';
 import { referenceKernels } from './reference.js';
-import { checkGatherIndices, countNonzeros, fillPixelLists, ImageRows, type PixelLists } from './sparse-images.js';
+import { countNonzeros, fillPixelLists, type PixelLists } from './sparse-images.js';
 
 interface JsImageSource extends ImageSource {
   readonly lists: PixelLists;
@@ -22,6 +24,12 @@ export function jsKernels(dtype: DType = 'float64'): Kernels {
   const sources = new WeakMap<ImageSet, JsImageSource>();
   let acc = new Float64Array(0); // a double accumulator, grown to the largest output seen
 
+  /** A batch's pixel lists when the batch points at a set this backend prepared, else null. */
+  function listsOf(x: MatrixOrImages): { batch: ImageBatch; lists: PixelLists } | null {
+    if (!isImageBatch(x) || x.source === null || sources.get(x.source.set) !== x.source) return null;
+    return { batch: x, lists: (x.source as JsImageSource).lists };
+  }
+
   function accumulator(n: number): Float64Array {
     if (acc.length < n) acc = new Float64Array(n);
     acc.fill(0, 0, n);
@@ -32,16 +40,17 @@ export function jsKernels(dtype: DType = 'float64'): Kernels {
     ...ref,
     name: `js-${dtype}`,
 
-    matmul(out, a, b) {
-      const N = a.rows, D = a.cols, H = b.cols;
+    matmul(out, x, b) {
+      const N = x.rows, D = x.cols, H = b.cols;
       assertShape('matmul b', b, D, H);
       assertShape('matmul out', out, N, H);
       const s = accumulator(H); // s: (H), one row of out in doubles
-      if (a instanceof ImageRows && a.source !== null) {
-        const { starts, cols, vals } = (a.source as JsImageSource).lists;
+      const sparse = listsOf(x);
+      if (sparse !== null) {
+        const { starts, cols, vals } = sparse.lists;
         for (let i = 0; i < N; i++) {
           s.fill(0, 0, H);
-          const img = a.indices[i];
+          const img = sparse.batch.indices[i];
           for (let e = starts[img], end = starts[img + 1]; e < end; e++) {
             const v = vals[e];
             for (let j = 0, w = cols[e] * H; j < H; j++) s[j] += v * b.data[w + j];
@@ -50,7 +59,7 @@ export function jsKernels(dtype: DType = 'float64'): Kernels {
         }
         return;
       }
-      const ad = a.data, bd = b.data, od = out.data;
+      const ad = this.denseImages(x).data, bd = b.data, od = out.data;
       for (let i = 0; i < N; i++) {
         s.fill(0, 0, H);
         for (let k = 0; k < D; k++) {
@@ -75,17 +84,18 @@ export function jsKernels(dtype: DType = 'float64'): Kernels {
       assertShape('matmulTransA dW', dW, D, H);
       const s = accumulator(D * H); // s: (D, H) in doubles, summed over the batch in row order
       const dd = dout.data;
-      if (x instanceof ImageRows && x.source !== null) {
-        const { starts, cols, vals } = (x.source as JsImageSource).lists;
+      const sparse = listsOf(x);
+      if (sparse !== null) {
+        const { starts, cols, vals } = sparse.lists;
         for (let i = 0; i < N; i++) {
-          const img = x.indices[i];
+          const img = sparse.batch.indices[i];
           for (let e = starts[img], end = starts[img + 1]; e < end; e++) {
             const v = vals[e];
             for (let j = 0, w = cols[e] * H; j < H; j++) s[w + j] += v * dd[i * H + j];
           }
         }
       } else {
-        const xd = x.data;
+        const xd = this.denseImages(x).data;
         for (let i = 0; i < N; i++) {
           for (let k = 0; k < D; k++) {
             const v = xd[i * D + k];
@@ -161,28 +171,17 @@ export function jsKernels(dtype: DType = 'float64'): Kernels {
       return source;
     },
 
-    allocImages(rows, cols) {
-      return new ImageRows<JsImageSource>(rows, cols, newArray);
-    },
-
+    // A batch's rows are pointed at this backend's own source, whose lists the products walk.
     gatherImages(x, images, indices) {
-      if (!(x instanceof ImageRows)) return ref.gatherImages(x, images, indices);
-      checkImagesShape('gatherImages', x, images.set, x.rows);
-      checkGatherIndices(images.set, x, indices);
-      x.indices.set(indices);
-      x.assign(this.loadImages(images.set));
+      ref.gatherImages(x, this.loadImages(images.set), indices);
     },
 
     sliceImages(x, images, start) {
-      if (!(x instanceof ImageRows)) return ref.sliceImages(x, images, start);
-      checkImagesShape('sliceImages', x, images.set, x.rows);
-      checkSliceRange(images.set, start, x.rows);
-      for (let i = 0; i < x.rows; i++) x.indices[i] = start + i;
-      x.assign(this.loadImages(images.set));
+      ref.sliceImages(x, this.loadImages(images.set), start);
     },
 
     countCorrectImages(ops, images) {
-      checkForwardOps(ops, images.set);
+      checkForwardOps(ops, images.set.rows * images.set.cols);
       return countCorrectRange(this, ops, images, 0, images.set.count);
     },
 

@@ -1,23 +1,10 @@
 import type { ImageSet } from '../data/dataset.js';
 import type { DType, Matrix, Target } from '../tensor/matrix.js';
+import type { ImageBatch, ImageSource, MatrixOrImages } from './image-batch.js';
+import type { Op } from './ops.js';
 
-/**
- * An image set made ready for batching by `loadImages`, once per set. A backend may keep
- * it in a shape of its own: the fast ones keep each image as a list of its nonzero pixels
- * (about a fifth of MNIST's), so the first layer skips the zeros exactly.
- */
-export interface ImageSource {
-  readonly set: ImageSet;
-}
-
-/**
- * One step of a plain feed-forward stack, as `countCorrectImages` runs it: what an
- * evaluation needs from Affine, Relu and Sigmoid layers, without the layers themselves.
- */
-export type ForwardOp =
-  | { readonly kind: 'affine'; readonly W: Matrix; readonly b: Matrix }
-  | { readonly kind: 'relu' }
-  | { readonly kind: 'sigmoid' };
+export type { ForwardOp, Op, OpKind } from './ops.js';
+export type { ImageBatch, ImageSource, MatrixOrImages } from './image-batch.js';
 
 /**
  * The numeric kernels every layer is built from: one small interface, several backends.
@@ -34,12 +21,12 @@ export interface Kernels {
   /** A zero-filled (rows, cols) matrix owned by this backend. */
   alloc(rows: number, cols: number): Matrix;
 
-  /** out (N,H) = a (N,D) · b (D,H) */
-  matmul(out: Matrix, a: Matrix, b: Matrix): void;
-  /** out (N,H) = x (N,D) · W (D,H) + b (1,H): Affine's forward, Y = XW + B. */
-  affineForward(out: Matrix, x: Matrix, W: Matrix, b: Matrix): void;
-  /** dW (D,H) = x^T (D,N) · dout (N,H): Affine's weight gradient. */
-  matmulTransA(dW: Matrix, x: Matrix, dout: Matrix): void;
+  /** out (N,H) = a (N,D) · b (D,H); a may be a batch of images. */
+  matmul(out: Matrix, a: MatrixOrImages, b: Matrix): void;
+  /** out (N,H) = x (N,D) · W (D,H) + b (1,H): Affine's forward, Y = XW + B; x may be a batch of images. */
+  affineForward(out: Matrix, x: MatrixOrImages, W: Matrix, b: Matrix): void;
+  /** dW (D,H) = x^T (D,N) · dout (N,H): Affine's weight gradient; x may be a batch of images. */
+  matmulTransA(dW: Matrix, x: MatrixOrImages, dout: Matrix): void;
   /** dx (N,D) = dout (N,H) · W^T (H,D): Affine's input gradient. */
   matmulTransB(dx: Matrix, dout: Matrix, W: Matrix): void;
   /** db (1,H) = sum over rows of dout (N,H): a broadcast forward is a sum backward. */
@@ -74,28 +61,32 @@ export interface Kernels {
 
   /** Prepares a set's images for gatherImages/sliceImages (cached: same set, same source). */
   loadImages(set: ImageSet): ImageSource;
-  /**
-   * A (rows, pixels) matrix for gatherImages/sliceImages to fill. Read it, don't write it:
-   * a backend may keep its contents as pixel lists and make the dense `data` only on demand.
-   */
-  allocImages(rows: number, cols: number): Matrix;
+  /** A batch of `rows` images of `cols` pixels for gatherImages/sliceImages to point. */
+  allocImages(rows: number, cols: number): ImageBatch;
   /** x (N, pixels) = images[indices] / 255 (the book's normalize=True), N = x.rows = indices.length. */
-  gatherImages(x: Matrix, images: ImageSource, indices: Int32Array): void;
+  gatherImages(x: ImageBatch, images: ImageSource, indices: Int32Array): void;
   /** x (N, pixels) = images[start .. start + N) / 255, N = x.rows. */
-  sliceImages(x: Matrix, images: ImageSource, start: number): void;
+  sliceImages(x: ImageBatch, images: ImageSource, start: number): void;
+  /**
+   * A batch's pixels / 255 as a dense (N, pixels) matrix (made again only after the batch
+   * changes; read it, don't write it); a matrix is returned as it is.
+   */
+  denseImages(x: MatrixOrImages): Matrix;
   /**
    * How many images of the set the stack `ops` classifies as their label (argmax of the last
    * output, first max wins). Backends may split the set over threads: each image's arithmetic
    * is the same whatever the split, so the count is too.
    */
-  countCorrectImages(ops: readonly ForwardOp[], images: ImageSource): number;
+  countCorrectImages(ops: readonly Op[], images: ImageSource): number;
   /**
    * countCorrectImages on the backend's other threads, while the calling thread goes on with
    * other work; null when the backend has no threads to spare. Until the count is taken, the
    * other kernels run on the calling thread alone (with the same numbers), and the ops'
    * matrices must not change.
    */
-  startCountCorrectImages(ops: readonly ForwardOp[], images: ImageSource): PendingCount | null;
+  startCountCorrectImages(ops: readonly Op[], images: ImageSource): PendingCount | null;
+  /** Ends the backend's worker threads, if it has any (the kernels then run on this thread alone); resolves once they are gone. */
+  close(): Promise<void>;
 }
 
 /** A count that startCountCorrectImages left running. */

@@ -1,6 +1,8 @@
 import { assertShape, isMatrix, type DType, type Matrix, type Target } from '../tensor/matrix.js';
 import type { ImageSet } from '../data/dataset.js';
-import { checkForwardOps, countCorrectRange, gatherDense, sliceDense } from './images.js';
+import { checkForwardOps } from './forward.js';
+import { denseOf, ImageBatch, isImageBatch, setGatherIndices, setSliceIndices } from './image-batch.js';
+import { countCorrectRange } from './images.js';
 import type { ImageSource, Kernels } from './kernels.js';
 
 /**
@@ -10,7 +12,7 @@ import type { ImageSource, Kernels } from './kernels.js';
  */
 export function referenceKernels(dtype: DType = 'float64'): Kernels {
   const sources = new WeakMap<ImageSet, ImageSource>();
-  return {
+  const kernels: Kernels = {
     name: `reference-${dtype}`,
     dtype,
 
@@ -19,7 +21,8 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       return { rows, cols, data };
     },
 
-    matmul(out, a, b) {
+    matmul(out, images, b) {
+      const a = this.denseImages(images);
       const N = a.rows, D = a.cols, H = b.cols;
       assertShape('matmul b', b, D, H);
       assertShape('matmul out', out, N, H);
@@ -37,7 +40,8 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       addRowVector(out, b);
     },
 
-    matmulTransA(dW, x, dout) {
+    matmulTransA(dW, images, dout) {
+      const x = this.denseImages(images);
       const N = x.rows, D = x.cols, H = dout.cols;
       assertShape('matmulTransA dout', dout, N, H);
       assertShape('matmulTransA dW', dW, D, H);
@@ -153,7 +157,7 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       for (let i = 0; i < p.data.length; i++) p.data[i] -= (lr * m.data[i]) / (Math.sqrt(v.data[i]) + eps);
     },
 
-    // Images stay uint8 in their set; a batch is a dense float copy.
+    // Images stay uint8 in their set; a kernel that reads a batch reads its dense copy.
     loadImages(set) {
       let source = sources.get(set);
       if (source === undefined) sources.set(set, (source = { set }));
@@ -161,26 +165,35 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
     },
 
     allocImages(rows, cols) {
-      return this.alloc(rows, cols);
+      return new ImageBatch(rows, cols);
     },
 
     gatherImages(x, images, indices) {
-      gatherDense(x, images.set, indices);
+      setGatherIndices(x, images.set, indices);
+      x.point(images);
     },
 
     sliceImages(x, images, start) {
-      sliceDense(x, images.set, start);
+      setSliceIndices(x, images.set, start);
+      x.point(images);
+    },
+
+    denseImages(x) {
+      return isImageBatch(x) ? denseOf(x, (rows, cols) => this.alloc(rows, cols)) : x;
     },
 
     countCorrectImages(ops, images) {
-      checkForwardOps(ops, images.set);
+      checkForwardOps(ops, images.set.rows * images.set.cols);
       return countCorrectRange(this, ops, images, 0, images.set.count);
     },
 
     startCountCorrectImages() {
       return null; // one thread
     },
+
+    async close() {}, // no threads
   };
+  return kernels;
 }
 
 function addRowVector(out: Matrix, b: Matrix): void {

@@ -1,5 +1,6 @@
 import type { ImageSet } from '../data/dataset.js';
-import type { FloatArray, Matrix } from '../tensor/matrix.js';
+import { pixelValue } from '../tensor/pixel.js';
+import type { FloatArray } from '../tensor/matrix.js';
 import type { ImageSource } from './kernels.js';
 
 /**
@@ -47,7 +48,7 @@ export function fillPixelLists(set: ImageSet, lists: PixelLists): void {
   if (D > 65536) throw new RangeError(`images of ${D} pixels are too large for 16-bit column indices`);
   const { starts, cols, vals } = lists;
   const images = set.images;
-  const scale = new Float64Array(256).map((_, p) => p / 255); // the book's normalize=True
+  const scale = new Float64Array(256).map((_, p) => pixelValue(p)); // a table: one division per value, not per pixel
   const w = D % 4 === 0 ? words(images) : null;
   let e = 0;
   for (let n = 0; n < set.count; n++) {
@@ -77,52 +78,4 @@ export function fillPixelLists(set: ImageSet, lists: PixelLists): void {
     }
   }
   starts[set.count] = e;
-}
-
-/**
- * A batch of images by reference: which images of which set fill its rows. Kernels that know
- * the pixel lists read `images` and skip the zeros; anyone else reads `data`, the dense
- * pixels / 255, made on first use after each gather (and never for the first layer).
- */
-export class ImageRows<S extends ImageSource = ImageSource> implements Matrix {
-  readonly indices: Int32Array; // indices: (rows), the image in the set at each row
-  source: S | null = null;
-  private dense: FloatArray | null = null;
-  private stale = true;
-
-  constructor(
-    readonly rows: number,
-    readonly cols: number,
-    private readonly allocDense: (n: number) => FloatArray,
-  ) {
-    this.indices = new Int32Array(rows);
-  }
-
-  /** Points the rows at images of `source`; the dense copy is remade only if someone asks. */
-  assign(source: S): void {
-    this.source = source;
-    this.stale = true;
-  }
-
-  get data(): FloatArray {
-    if (this.dense === null) this.dense = this.allocDense(this.rows * this.cols); // (rows, cols)
-    if (this.stale && this.source !== null) {
-      const set = this.source.set;
-      const D = this.cols;
-      const out = this.dense;
-      for (let i = 0; i < this.rows; i++) {
-        for (let k = 0, src = this.indices[i] * D, dst = i * D; k < D; k++) out[dst + k] = set.images[src + k] / 255;
-      }
-      this.stale = false;
-    }
-    return this.dense;
-  }
-}
-
-export function checkGatherIndices(set: ImageSet, x: ImageRows, indices: Int32Array): void {
-  if (indices.length !== x.rows) throw new RangeError(`gatherImages: ${indices.length} indices for ${x.rows} rows`);
-  for (let i = 0; i < indices.length; i++) {
-    const idx = indices[i];
-    if (!(idx >= 0 && idx < set.count)) throw new RangeError(`gatherImages: index ${idx} outside [0, ${set.count})`);
-  }
 }

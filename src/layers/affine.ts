@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/kernels.js';
+import type { Kernels, MatrixOrImages, Op } from '../kernels/kernels.js';
 import type { Matrix } from '../tensor/matrix.js';
 import { ensureShape, type Layer } from './layer.js';
 
@@ -12,9 +12,10 @@ import { ensureShape, type Layer } from './layer.js';
 export class Affine implements Layer {
   readonly params: { W: Matrix; b: Matrix };
   readonly grads: { W: Matrix; b: Matrix };
+  readonly op: Op;
   needInputGrad = true;
 
-  private x: Matrix | null = null; // x: (N, D), kept by reference for backward
+  private x: MatrixOrImages | null = null; // x: (N, D), kept by reference for backward
   private out: Matrix | null = null; // out: (N, H)
   private dx: Matrix | null = null; // dx: (N, D)
 
@@ -28,10 +29,11 @@ export class Affine implements Layer {
       throw new RangeError(`${name}: bias must be (1, ${W.cols}), got (${b.rows}, ${b.cols})`);
     }
     this.params = { W, b };
+    this.op = { kind: 'affine', W, b };
     this.grads = { W: kernels.alloc(W.rows, W.cols), b: kernels.alloc(1, W.cols) };
   }
 
-  forward(x: Matrix): Matrix {
+  forward(x: MatrixOrImages): Matrix {
     const { W, b } = this.params;
     if (x.cols !== W.rows) throw new RangeError(`${this.name}: input has ${x.cols} columns, W has ${W.rows} rows`);
     this.x = x;

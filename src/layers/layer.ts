@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/kernels.js';
+import type { Kernels, MatrixOrImages, Op } from '../kernels/kernels.js';
 import type { Matrix } from '../tensor/matrix.js';
 
 /**
@@ -11,7 +11,10 @@ import type { Matrix } from '../tensor/matrix.js';
  */
 export interface Layer {
   readonly name: string;
-  forward(x: Matrix): Matrix;
+  /** What the layer computes at inference, as the kernels know it: evaluation runs these. */
+  readonly op: Op;
+  /** x is the previous layer's output, or (first layer) the batch of images. */
+  forward(x: MatrixOrImages): Matrix;
   backward(dout: Matrix): Matrix;
   readonly params?: Record<string, Matrix>;
   readonly grads?: Record<string, Matrix>;

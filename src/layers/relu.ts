@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/kernels.js';
+import type { Kernels, MatrixOrImages } from '../kernels/kernels.js';
 import type { Matrix } from '../tensor/matrix.js';
 import { ensureShape, type Layer } from './layer.js';
 
@@ -8,6 +8,7 @@ import { ensureShape, type Layer } from './layer.js';
  * (y > 0 exactly where x > 0), so we keep y and need no extra buffer.
  */
 export class Relu implements Layer {
+  readonly op = { kind: 'relu' } as const;
   private out: Matrix | null = null; // out: (N, H)
   private dx: Matrix | null = null; // dx: (N, H)
 
@@ -16,7 +17,8 @@ export class Relu implements Layer {
     readonly name = 'Relu',
   ) {}
 
-  forward(x: Matrix): Matrix {
+  forward(input: MatrixOrImages): Matrix {
+    const x = this.kernels.denseImages(input); // (a matrix is passed as it is)
     this.out = ensureShape(this.kernels, this.out, x.rows, x.cols);
     this.kernels.reluForward(this.out, x);
     return this.out;

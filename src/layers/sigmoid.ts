@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/kernels.js';
+import type { Kernels, MatrixOrImages } from '../kernels/kernels.js';
 import type { Matrix } from '../tensor/matrix.js';
 import { ensureShape, type Layer } from './layer.js';
 
@@ -8,6 +8,7 @@ import { ensureShape, type Layer } from './layer.js';
  * way to the input: the vanishing gradient of deep sigmoid nets.
  */
 export class Sigmoid implements Layer {
+  readonly op = { kind: 'sigmoid' } as const;
   private out: Matrix | null = null; // out: (N, H)
   private dx: Matrix | null = null; // dx: (N, H)
 
@@ -16,7 +17,8 @@ export class Sigmoid implements Layer {
     readonly name = 'Sigmoid',
   ) {}
 
-  forward(x: Matrix): Matrix {
+  forward(input: MatrixOrImages): Matrix {
+    const x = this.kernels.denseImages(input); // (a matrix is passed as it is)
     this.out = ensureShape(this.kernels, this.out, x.rows, x.cols);
     this.kernels.sigmoidForward(this.out, x);
     return this.out;

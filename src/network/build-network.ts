@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels/kernels.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../tensor/rng.js';
 import type { InitName } from './init.js';
 import { MultiLayerNet, type ActivationName } from './multi-layer-net.js';
 

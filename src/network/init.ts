@@ -1,6 +1,6 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { Matrix } from '../tensor/matrix.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../tensor/rng.js';
 import type { InitName } from './names.js';
 import { randomMatrix } from './two-layer-net.js';
 

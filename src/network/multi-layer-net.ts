@@ -4,12 +4,12 @@ import type { Layer } from '../layers/layer.js';
 import { Relu } from '../layers/relu.js';
 import { Sigmoid } from '../layers/sigmoid.js';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss.js';
-import type { Matrix, Target } from '../tensor/matrix.js';
-import type { Rng } from '../train/rng.js';
+import type { Matrix } from '../tensor/matrix.js';
+import type { Rng } from '../tensor/rng.js';
 import { initWeights, type InitName } from './init.js';
 import type { ActivationName } from './names.js';
-import type { Network, Params } from './network.js';
-import { numericalGradient } from './numerical-gradient.js';
+import { LayerStack } from './layer-stack.js';
+import type { Params } from './network.js';
 
 export { ACTIVATION_NAMES, type ActivationName } from './names.js';
 
@@ -37,7 +37,7 @@ export interface InitSpec {
  * it gives bit-identical parameters, losses and gradients to the book's two-layer net.
  * (The book's MultiLayerNet also has weight decay; this one does not.)
  */
-export class MultiLayerNet implements Network {
+export class MultiLayerNet extends LayerStack {
   readonly params: Params;
   /** The layers in forward order, by name: Affine1, Relu1 (or Sigmoid1), ..., AffineN. */
   readonly layers: Map<string, Layer>;
@@ -45,11 +45,10 @@ export class MultiLayerNet implements Network {
   readonly affines: Affine[];
   /** Layer widths from input to output, e.g. [784, 100, 100, 10]. */
   readonly sizes: number[];
-  // The layers in forward and backward order (an array: iterating the Map made an iterator a call).
-  private readonly forwardOrder: Layer[];
-  private readonly backwardOrder: Layer[];
+  /** The layers in forward order (an array: iterating the Map made an iterator a call). */
+  readonly forwardLayers: readonly Layer[];
   /** The Affine layers' gradient buffers by parameter name; backward overwrites them. */
-  private readonly grads: Params;
+  protected readonly grads: Params;
 
   /**
    * `init` is either a seeded Rng with an initialisation to draw fresh weights, or existing
@@ -60,6 +59,7 @@ export class MultiLayerNet implements Network {
     readonly spec: MultiLayerNetSpec,
     init: { rng: Rng; init: InitName; weightInitStd: number } | { params: Params },
   ) {
+    super();
     this.sizes = [spec.inputSize, ...spec.hiddenSizes, spec.outputSize];
     for (const n of this.sizes) {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`MultiLayerNet: layer sizes must be positive integers, got ${this.sizes.join('-')}`);
@@ -101,8 +101,7 @@ export class MultiLayerNet implements Network {
     this.affines[0].needInputGrad = false; // nothing upstream of the first layer wants dX
     this.lastLayer = new SoftmaxWithLoss(kernels);
     // Made once: the training loop allocates nothing per step.
-    this.forwardOrder = [...this.layers.values()];
-    this.backwardOrder = [...this.forwardOrder].reverse();
+    this.forwardLayers = [...this.layers.values()];
     this.grads = {};
     this.affines.forEach((affine, i) => {
       this.grads[`W${i + 1}`] = affine.grads.W;
@@ -113,40 +112,5 @@ export class MultiLayerNet implements Network {
   /** e.g. "784-100-100-10" */
   get architecture(): string {
     return this.sizes.join('-');
-  }
-
-  /** Class scores before softmax (softmax does not change the argmax). */
-  predict(x: Matrix): Matrix {
-    let out = x;
-    for (const layer of this.forwardOrder) out = layer.forward(out);
-    return out;
-  }
-
-  get lastLoss(): number {
-    return this.lastLayer.loss;
-  }
-
-  loss(x: Matrix, t: Target): number {
-    return this.lastLayer.forward(this.predict(x), t);
-  }
-
-  accuracy(x: Matrix, t: Target): number {
-    return this.kernels.countCorrect(this.predict(x), t) / x.rows;
-  }
-
-  numericalGradient(x: Matrix, t: Target): Params {
-    const f = () => this.loss(x, t);
-    const grads: Params = {};
-    for (const [name, param] of Object.entries(this.params)) {
-      grads[name] = numericalGradient(this.kernels, f, param);
-    }
-    return grads;
-  }
-
-  gradient(x: Matrix, t: Target): Params {
-    this.loss(x, t); // forward
-    let dout = this.lastLayer.backward(1); // backward, in reverse layer order
-    for (const layer of this.backwardOrder) dout = layer.backward(dout);
-    return this.grads;
   }
 }

@@ -1,4 +1,5 @@
 import type { ImageSet } from '../data/dataset.js';
+import { pixelValue } from '../tensor/pixel.js';
 import type { Matrix } from '../tensor/matrix.js';
 
 /**
@@ -14,7 +15,7 @@ export function gatherBatch(x: Matrix, t: Uint8Array, set: ImageSet, indices: In
   for (let i = 0; i < count; i++) {
     const src = indices[i] * D;
     const dst = i * D;
-    for (let k = 0; k < D; k++) x.data[dst + k] = set.images[src + k] / 255;
+    for (let k = 0; k < D; k++) x.data[dst + k] = pixelValue(set.images[src + k]);
     t[i] = set.labels[indices[i]];
   }
 }
@@ -26,6 +27,6 @@ export function sliceBatch(x: Matrix, t: Uint8Array, set: ImageSet, start: numbe
     throw new RangeError(`sliceBatch: buffers (${x.rows}, ${x.cols}) / ${t.length} do not fit ${count} images of ${D}`);
   }
   const images = set.images;
-  for (let k = 0, n = count * D, src = start * D; k < n; k++) x.data[k] = images[src + k] / 255;
+  for (let k = 0, n = count * D, src = start * D; k < n; k++) x.data[k] = pixelValue(images[src + k]);
   t.set(set.labels.subarray(start, start + count));
 }

@@ -2,7 +2,8 @@ import type { ImageSet } from '../data/dataset.js';
 import { argmaxRow } from '../kernels/reference.js';
 import type { Network } from '../network/network.js';
 import type { Matrix } from '../tensor/matrix.js';
-import { EVAL_CHUNK } from './evaluate.js';
+import { EVAL_CHUNK, forEachChunk } from '../kernels/images.js';
+import type { ImageBatch } from '../kernels/kernels.js';
 
 /**
  * A confusion matrix: counts[i * classes + j] is how many images of true class i the net
@@ -58,14 +59,14 @@ export function precisions(c: ConfusionMatrix): number[] {
 export function predictClasses(net: Network, set: ImageSet, chunk = EVAL_CHUNK): Uint8Array {
   const predicted = new Uint8Array(set.count);
   const images = net.kernels.loadImages(set);
-  let x: Matrix | null = null;
-  for (let start = 0; start < set.count; start += chunk) {
-    const n = Math.min(chunk, set.count - start);
+  let x: ImageBatch | null = null;
+  forEachChunk(0, set.count, chunk, (start, end) => {
+    const n = end - start;
     if (x === null || x.rows !== n) x = net.kernels.allocImages(n, set.rows * set.cols); // x: (n, 784)
     net.kernels.sliceImages(x, images, start);
     const scores = net.predict(x);
     for (let i = 0; i < n; i++) predicted[start + i] = argmaxRow(scores, i);
-  }
+  });
   return predicted;
 }
 

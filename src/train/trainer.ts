@@ -1,10 +1,10 @@
 import type { Dataset } from '../data/dataset.js';
 import type { ImageSource } from '../kernels/kernels.js';
-import type { Matrix } from '../tensor/matrix.js';
+import type { ImageBatch } from '../kernels/kernels.js';
 import type { Network } from '../network/network.js';
 import { accuracyNow, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../tensor/rng.js';
 
 /** What a training run is told; the CLI builds it from the validated config. */
 export interface TrainOptions {
@@ -49,7 +49,7 @@ interface Batch {
   readonly images: ImageSource; // the training set as the kernels keep it
   readonly labels: Uint8Array; // labels: (count)
   readonly count: number;
-  readonly x: Matrix; // x: (batchSize, 784)
+  readonly x: ImageBatch; // x: (batchSize, 784), images by reference
   readonly t: Uint8Array; // t: (batchSize)
   readonly indices: Int32Array; // indices: (batchSize)
 }

@@ -7,7 +7,7 @@ import { referenceKernels } from '../../src/kernels/reference.js';
 import { encodeModel } from '../../src/model/model-file.js';
 import { encodeSafetensors, type Tensor } from '../../src/model/safetensors.js';
 import { buildNetwork } from '../../src/network/build-network.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { describeMnist, MNIST_DIR, REPO_ROOT } from '../helpers/mnist.js';
 
 // Deeper nets, optimizers, saved models, eval, predict and inspect-gradients, through the

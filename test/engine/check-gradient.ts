@@ -2,7 +2,7 @@ import { referenceKernels } from '../../src/kernels/reference.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { numericalGradient } from '../../src/network/numerical-gradient.js';
 import type { Matrix } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 export const kernels64 = referenceKernels('float64');
 

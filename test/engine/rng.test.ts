@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 describe('Rng', () => {
   it('repeats exactly for a seed and differs across seeds', () => {

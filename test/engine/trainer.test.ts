@@ -3,7 +3,7 @@ import type { Dataset, ImageSet } from '../../src/data/dataset.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
 import { Sgd } from '../../src/train/optimizers/sgd.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
 
 /** 4x4 "images": class c lights up row c brightly, plus noise. Learnable in a few hundred steps. */

@@ -1,7 +1,7 @@
 import type { ImageSet } from '../../src/data/dataset.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import type { Matrix } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 /** A matrix of the backend's own with N(0, scale) entries (a fraction `zeros` set to exactly 0). */
 export function randomOf(k: Kernels, rng: Rng, rows: number, cols: number, scale = 1, zeros = 0): Matrix {

@@ -7,7 +7,7 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
 import { forwardOps } from '../../src/train/evaluate.js';
 import { Sgd } from '../../src/train/optimizers/sgd.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
 import { describeMnist, MNIST_DIR } from '../helpers/mnist.js';
 
@@ -116,6 +116,21 @@ describe('training on the fast backends', () => {
     const again = kernels.startCountCorrectImages(ops, test)!; // the worker is free again
     while (!again.ready()) await new Promise((resolve) => setTimeout(resolve, 1));
     expect(again.take()).toBe(testCount);
+  });
+
+  it('close() ends the worker threads: the kernels then count on this thread alone, with the same numbers', async () => {
+    const kernels = await createKernels({ backend: 'wasm', threads: 2 });
+    const net = new TwoLayerNet(kernels, new Rng(3), 784, 50, 10, 0.1);
+    const ops = forwardOps(net);
+    const test = kernels.loadImages(data.test);
+    const before = kernels.countCorrectImages(ops, test);
+    expect(kernels.startCountCorrectImages(ops, test)?.take()).toBe(before); // a worker is there
+    await kernels.close();
+    expect(kernels.startCountCorrectImages(ops, test)).toBeNull(); // no worker any more
+    expect(kernels.countCorrectImages(ops, test)).toBe(before);
+    await kernels.close(); // closing again does nothing
+    const more = await run(kernels, 3); // and training still runs, on one thread
+    expect(losses(more)).toEqual(losses(await run(await createKernels({ backend: 'wasm', threads: 1 }), 3)));
   });
 
   it('backends with no thread to spare count at once', async () => {

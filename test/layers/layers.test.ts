@@ -4,7 +4,7 @@ import { Relu } from '../../src/layers/relu.js';
 import { Sigmoid } from '../../src/layers/sigmoid.js';
 import { SoftmaxWithLoss } from '../../src/layers/softmax-with-loss.js';
 import { matrixFrom } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { kernels64, maxAbsDiff, maxGradientError, randomMatrix } from '../engine/check-gradient.js';
 
 const rng = new Rng(42);

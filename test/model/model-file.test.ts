@@ -8,7 +8,7 @@ import { decodeModel, encodeModel, loadModel, saveModel } from '../../src/model/
 import { encodeSafetensors, type Tensor } from '../../src/model/safetensors.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { matrixFrom, type DType } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 function tinyNet(dtype: DType, activation: 'relu' | 'sigmoid' = 'relu') {
   return buildNetwork(referenceKernels(dtype), new Rng(8), { inputSize: 6, hidden: [5, 4], outputSize: 3, activation, init: 'he', weightInitStd: 0.01 });

@@ -3,7 +3,7 @@ import { referenceKernels } from '../../src/kernels/reference.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { gradStats } from '../../src/network/grad-stats.js';
 import { matrixFrom } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 const k = referenceKernels('float64');
 const rng = new Rng(21);

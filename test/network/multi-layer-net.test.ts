@@ -6,7 +6,8 @@ import { initStd } from '../../src/network/init.js';
 import { MultiLayerNet } from '../../src/network/multi-layer-net.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
 import { matrixFrom, type DType, type Matrix } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { forwardOps } from '../../src/train/evaluate.js';
 
 /** N rows of D values in [0, 1), a stand-in for scaled pixels, plus labels in 0..C-1. */
 function randomBatch(dtype: DType, seed: number, N: number, D: number, C: number): { x: Matrix; t: Uint8Array } {
@@ -50,6 +51,18 @@ describe('MultiLayerNet', () => {
     expect([...net.layers.keys()]).toEqual(['Affine1', 'Sigmoid1', 'Affine2', 'Sigmoid2', 'Affine3', 'Sigmoid3', 'Affine4']);
     expect(net.affines[0].needInputGrad).toBe(false);
     expect(net.predict(randomBatch('float64', 2, 3, 12, 4).x).cols).toBe(4);
+  });
+
+  it('declares its layers as kernel ops, in forward order, over its own parameters', () => {
+    const net = buildNetwork(referenceKernels(), new Rng(1), { inputSize: 12, hidden: [7, 6], outputSize: 4, activation: 'sigmoid', init: 'xavier', weightInitStd: 0.01 });
+    const ops = forwardOps(net);
+    expect(ops.map((op) => op.kind)).toEqual(['affine', 'sigmoid', 'affine', 'sigmoid', 'affine']);
+    const affine2 = ops[2];
+    if (affine2.kind !== 'affine') throw new Error('the third op is not affine');
+    expect(affine2.W).toBe(net.params.W2); // the parameters themselves, not copies
+    expect(affine2.b).toBe(net.params.b2);
+    const two = new TwoLayerNet(referenceKernels(), new Rng(1), 12, 7, 4);
+    expect(forwardOps(two).map((op) => op.kind)).toEqual(['affine', 'relu', 'affine']);
   });
 
   it('draws weights with the spread each init asks for', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { gradientCheck } from '../../src/network/gradient-check.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { kernels64, randomMatrix } from '../engine/check-gradient.js';
 
 function smallNet(seed = 7, std = 0.5) {

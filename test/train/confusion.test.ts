@@ -7,7 +7,7 @@ import { confusionRecord, confusionTable } from '../../src/report/confusion-repo
 import { detectStyle } from '../../src/report/style.js';
 import { accuracyOf, confusionMatrix, confusionOf, precisions, predictClasses, recalls } from '../../src/train/confusion.js';
 import { evaluate } from '../../src/train/evaluate.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 describe('confusion matrix', () => {
   const labels = [0, 0, 0, 1, 1, 2, 2, 2, 2];
@@ -65,6 +65,8 @@ describe('confusion matrix', () => {
       expect(Array.from(m.counts)).toEqual(Array.from(confusionOf(ref, set, 4).counts));
       expect(accuracyOf(m)).toBe(evaluate(fast, set));
       expect(Array.from(predictClasses(fast, set))).toEqual(Array.from(predictClasses(ref, set)));
+      // Each image's arithmetic does not depend on the chunk it is scored in.
+      for (const chunk of [1, 7, 1000]) expect(Array.from(predictClasses(fast, set, chunk))).toEqual(Array.from(predictClasses(fast, set)));
     });
   }
 });

@@ -5,7 +5,7 @@ import { referenceKernels } from '../../src/kernels/reference.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { matrixFrom } from '../../src/tensor/matrix.js';
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../../src/train/optimizers/index.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 
 const k = referenceKernels('float64');
 const W0 = [1, -2];

@@ -9,7 +9,7 @@ import type { ActivationName } from '../../network/multi-layer-net.js';
 import { B2_NOTE, gradcheckTable, gradcheckVerdict } from '../../report/gradcheck-report.js';
 import { gradcheckRecord, toJsonLine } from '../../report/records.js';
 import { sliceBatch } from '../../train/batch.js';
-import { Rng } from '../../train/rng.js';
+import { Rng } from '../../tensor/rng.js';
 import { writeOut } from '../output.js';
 import { withData } from './with-data.js';
 

@@ -7,7 +7,7 @@ import { gradStats } from '../../network/grad-stats.js';
 import { gradStatsRecord, gradStatsTable, inputToOutputRatio } from '../../report/grad-stats-report.js';
 import { toJsonLine } from '../../report/records.js';
 import { gatherBatch } from '../../train/batch.js';
-import { Rng } from '../../train/rng.js';
+import { Rng } from '../../tensor/rng.js';
 import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { withData } from './with-data.js';

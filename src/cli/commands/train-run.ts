@@ -9,7 +9,7 @@ import { configRecord, toJsonLine } from '../../report/records.js';
 import { headline } from '../../report/train-report.js';
 import { confusionOf } from '../../train/confusion.js';
 import { createOptimizer } from '../../train/optimizers/index.js';
-import { Rng } from '../../train/rng.js';
+import { Rng } from '../../tensor/rng.js';
 import { epochCount, train } from '../../train/trainer.js';
 import { requireParentFolder, writeFileAtomic } from '../files.js';
 import { finishIfStdoutCloses, setJsonErrors, writeOut } from '../output.js';

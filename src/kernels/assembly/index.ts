@@ -85,29 +85,6 @@ export function initScale(): void {
   storeLanes(dst + 96, a6, m - 24);
 }
 
-// dW rows += x value * dout row for a 28-float column block (m wanted; d's lanes past m are zero).
-@inline function sparseScatterBlock7(dw: usize, cols: usize, vals: usize, start: i32, end: i32, d: usize, H: i32, m: i32): void {
-  const d0 = loadLanes(d + 0, m - 0);
-  const d1 = loadLanes(d + 16, m - 4);
-  const d2 = loadLanes(d + 32, m - 8);
-  const d3 = loadLanes(d + 48, m - 12);
-  const d4 = loadLanes(d + 64, m - 16);
-  const d5 = loadLanes(d + 80, m - 20);
-  const d6 = loadLanes(d + 96, m - 24);
-  for (let e = start; e < end; e++) {
-    const s = f32x4.splat(pixelValue(vals, e));
-    const p = dw + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
-    storeLanes(p + 0, f32x4.add(v128.load(p, 0), f32x4.mul(s, d0)), m - 0);
-    storeLanes(p + 16, f32x4.add(v128.load(p, 16), f32x4.mul(s, d1)), m - 4);
-    storeLanes(p + 32, f32x4.add(v128.load(p, 32), f32x4.mul(s, d2)), m - 8);
-    storeLanes(p + 48, f32x4.add(v128.load(p, 48), f32x4.mul(s, d3)), m - 12);
-    storeLanes(p + 64, f32x4.add(v128.load(p, 64), f32x4.mul(s, d4)), m - 16);
-    storeLanes(p + 80, f32x4.add(v128.load(p, 80), f32x4.mul(s, d5)), m - 20);
-    storeLanes(p + 96, f32x4.add(v128.load(p, 96), f32x4.mul(s, d6)), m - 24);
-  }
-}
-
-
 // Sparse rows times W for a 16-float column block (m of them wanted).
 @inline function sparseRowBlock4(dst: usize, cols: usize, vals: usize, start: i32, end: i32, w: usize, H: i32, m: i32): void {
   let a0 = f32x4.splat(0);
@@ -204,58 +181,13 @@ export function sparseMatmul(out: usize, rows: usize, r0: i32, r1: i32, cols: us
   }
 }
 
-// dW rows += x value * dout row for a 16-float column block (m wanted; the rest of d is zeroed).
-@inline function sparseScatterBlock4(dw: usize, cols: usize, vals: usize, start: i32, end: i32, d: usize, H: i32, m: i32): void {
-  const d0 = loadLanes(d, m);
-  const d1 = loadLanes(d + 16, m - 4);
-  const d2 = loadLanes(d + 32, m - 8);
-  const d3 = loadLanes(d + 48, m - 12);
-  for (let e = start; e < end; e++) {
-    const s = f32x4.splat(pixelValue(vals, e));
-    const p = dw + (<usize>(<i32>load<u16>(cols + (<usize>e << 1)) * H) << 2);
-    storeBlock4(
-      p,
-      f32x4.add(v128.load(p, 0), f32x4.mul(s, d0)),
-      f32x4.add(v128.load(p, 16), f32x4.mul(s, d1)),
-      f32x4.add(v128.load(p, 32), f32x4.mul(s, d2)),
-      f32x4.add(v128.load(p, 48), f32x4.mul(s, d3)),
-      m,
-    );
-  }
-}
-
-/**
- * dW (D,H) = X[r0..r1)^T · dout[r0..r1): the weight gradient of batch rows [r0, r1), X given
- * as sparse rows. Each dW entry sums over those rows in order; rows of dW no pixel touches
- * stay zero. (Threads each take a fixed range of rows into their own dW, then the partial
- * sums are added in a fixed order.)
- */
-export function sparseMatmulTransA(dW: usize, D: i32, r0: i32, r1: i32, rows: usize, cols: usize, vals: usize, dout: usize, H: i32): void {
-  memory.fill(dW, 0, <usize>(D * H) << 2);
-  for (let i = r0; i < r1; i++) {
-    const start = load<i32>(rows + (<usize>i << 3));
-    const end = load<i32>(rows + (<usize>i << 3), 4);
-    const d = dout + (<usize>(i * H) << 2);
-    for (let j0 = 0; j0 < H; ) {
-      const j = <usize>j0 << 2;
-      if (H - j0 > 16) {
-        sparseScatterBlock7(dW + j, cols, vals, start, end, d + j, H, min(28, H - j0));
-        j0 += 28;
-      } else {
-        sparseScatterBlock4(dW + j, cols, vals, start, end, d + j, H, H - j0);
-        j0 += 16;
-      }
-    }
-  }
-}
-
 // ---- the weight gradient by pixel (columns) --------------------------------------------
 
 /**
  * Buckets a batch's entries by pixel, in one pass: pixel k has room for all N rows at slots
  * [k * N, k * N + counts[k]), rows ascending, each slot one u32: the byte offset of the batch
  * row in dout (shifted up 8 bits) and the u8 pixel. counts: (D) i32; records: (D * N) u32.
- * The rows table holds only pixels [k0, k1) (one half of the image, see wasm.ts), and only
+ * The rows table holds only pixels [k0, k1) (one half of the image, see halfPixel in wasm-image-source.ts), and only
  * their counts are cleared. Needs N * H * 4 < 2^24.
  */
 @inline function bucketByPixel(k0: i32, k1: i32, counts: usize, records: usize, rows: usize, N: i32, cols: usize, vals: usize, H: i32): void {

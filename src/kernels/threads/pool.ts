@@ -1,119 +1,28 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Matrix } from '../../tensor/matrix.js';
-import type { ForwardOp } from '../kernels.js';
-import { describeSource, wasmModule, type Heap, type ImageSourceDescriptor, type WasmImageSource } from '../wasm.js';
+import { mapOpMatrices, type Op } from '../ops.js';
+import type { Heap } from '../wasm-heap.js';
+import { describeSource, type WasmImageSource } from '../wasm-image-source.js';
+import { wasmModule } from '../wasm-module.js';
+import { ARGS, CLAIMED, CONTROL_WORDS, DONE, ERROR_BYTES, JOB_EVAL, JOB_EXIT, KIND, RESULT, SEQ, STATUS, STOP, waitWhile, type EvalJob, type MatrixAddress, type WorkerInit } from './protocol.js';
 
 /**
  * Worker threads that run the same WebAssembly kernels on the same shared memory: parameters,
  * batches and pixel lists are read in place, so a job is a few addresses. Jobs are posted
- * through a small control block with Atomics, and the caller blocks until they are done, so
- * every kernel call stays synchronous. Two kinds of work go to the workers:
+ * through a small control block with Atomics (./protocol.ts), and the caller blocks until
+ * they are done, so every kernel call stays synchronous. Two kinds of work go to the workers:
  * - the high half of the pixels of a training step's first layer (forward, weight gradient,
- *   SGD update: see halfPixel in ../wasm.ts): a few microseconds of hand-off, so a waiting
- *   worker spins briefly before it sleeps;
- * - evaluating a set: every thread takes 500-image chunks from a shared counter until none
- *   are left (the description arrives by message).
+ *   SGD update: see halfPixel in ../wasm-image-source.ts): a few microseconds of hand-off, so
+ *   a waiting worker spins briefly before it sleeps;
+ * - evaluating a set: every thread takes chunks from a shared counter until none are left
+ *   (the description arrives by message).
  * Every output element is computed by one thread in the same order whatever the split, so the
  * numbers are the same with any --threads.
- *
- * A job is claimed before it runs (a compare-and-swap on CLAIMED, by the worker or by the
- * caller): a caller that finds its worker has not yet taken a step job runs it itself, so a
- * worker descheduled on a busy machine costs the job's own time, not a scheduler tick.
  */
 
 /** Where the build puts the worker; the same path from src/ and dist/. */
 const WORKER_URL = new URL('../../../dist/kernels/threads/worker.js', import.meta.url);
 const ARENA_BYTES = 32 << 20; // each worker's scratch: its evaluation chunk's activations
-export const ERROR_BYTES = 1024;
-
-// A worker's control block, int32 slots.
-export const SEQ = 0; // bumped by the caller to post a job
-export const DONE = 1; // set to the job's SEQ by the worker when it is finished
-export const KIND = 2;
-export const STATUS = 3; // 0 ok, 1 failed (message in the error text)
-export const RESULT = 4;
-export const ARGS = 5; // up to 11 arguments
-export const CLAIMED = 21; // the SEQ of the last job someone started
-export const STOP = 22; // set to a job's SEQ by the caller to end it early (a page-touching job checks it)
-export const CONTROL_WORDS = 32;
-
-export const JOB_FORWARD = 1; // sparseMatmul: the high half of the pixels, into its own buffer
-export const JOB_WEIGHT_GRAD = 2; // sparseWeightGrad over the high half of the pixels
-export const JOB_AXPY = 4; // axpy over the high half of a weight gradient's rows (alpha as f32 bits)
-export const JOB_EVAL = 3; // chunks of a set to evaluate, taken from a shared counter, described by the message
-export const JOB_TOUCH = 5; // touchPages over [ptr, ptr + bytes): pages of pixel lists about to be filled
-
-/**
- * How long a waiting thread spins before it sleeps, in milliseconds: longer than the gap
- * between two jobs of a training step (waking a sleeping thread costs tens of microseconds,
- * as much as the job), short enough that an idle pool soon stops using its core.
- */
-export const SPIN_MS = 0.5;
-
-/**
- * Makes every 4 kB page of [ptr, ptr + bytes) of the memory present, in address order, by
- * adding 0 to one word of each, atomically: what another thread writes there meanwhile stays
- * as written. A page's first touch costs ~10 us on the test machine (a virtual machine), so a
- * worker touching the pages a list is about to fill takes that wait off the filling thread.
- * Every 16 pages it asks `stopped()` whether the pages are still wanted.
- */
-export function touchPages(memory: WebAssembly.Memory, ptr: number, bytes: number, stopped: () => boolean = () => false): void {
-  const words = new Int32Array(memory.buffer);
-  const end = Math.min(ptr + bytes, words.byteLength);
-  for (let p = (ptr + 4095) & ~4095, n = 0; p < end; p += 4096, n++) {
-    if ((n & 15) === 0 && stopped()) return;
-    Atomics.add(words, p >> 2, 0);
-  }
-}
-
-/** Waits until control[index] !== value: spinning for SPIN_MS, then sleeping. */
-export function waitWhile(control: Int32Array, index: number, value: number): void {
-  if (Atomics.load(control, index) !== value) return;
-  const until = performance.now() + SPIN_MS;
-  for (let n = 1; Atomics.load(control, index) === value; n++) {
-    if ((n & 1023) === 0 && performance.now() > until) {
-      while (Atomics.load(control, index) === value) Atomics.wait(control, index, value, 100);
-      return;
-    }
-  }
-}
-
-export type OpDescriptor =
-  | { kind: 'affine'; W: number; b: number; rows: number; cols: number }
-  | { kind: 'relu' }
-  | { kind: 'sigmoid' };
-
-export interface EvalJob {
-  seq: number; // the job it describes (an unclaimed job's message is skipped)
-  ops: OpDescriptor[];
-  source: ImageSourceDescriptor;
-  next: number; // byte offset of the i32 counter of chunks taken
-  count: number; // images in the set
-  chunk: number; // images per chunk
-}
-
-/**
- * Counts correct images chunk by chunk, taking chunk numbers from the shared counter until
- * none are left: threads share the set dynamically (no one idles while another has work),
- * and since each image's answer depends on nothing else, the total is the same.
- */
-export function countChunks(next: Int32Array, count: number, chunk: number, countRange: (start: number, end: number) => number): number {
-  let correct = 0;
-  for (let c = Atomics.add(next, 0, 1); c * chunk < count; c = Atomics.add(next, 0, 1)) {
-    correct += countRange(c * chunk, Math.min(count, (c + 1) * chunk));
-  }
-  return correct;
-}
-
-export interface WorkerInit {
-  memory: WebAssembly.Memory;
-  module: WebAssembly.Module; // the caller's compiled kernels: one compilation (and one tier-up) for all threads
-  arenaBase: number;
-  arenaBytes: number;
-  control: number; // byte offset of this worker's control block
-  errorText: number; // byte offset of its ERROR_BYTES for a failure message
-  port: MessagePort; // evaluation jobs
-}
 
 export interface WorkerPool {
   readonly workers: number;
@@ -128,7 +37,7 @@ export interface WorkerPool {
    * Starts `workers` evaluation jobs over the set's chunks, taken from the i32 counter at
    * byte offset `next` (set to 0 by the caller), and returns the wait for their counts.
    */
-  startEval(ops: readonly ForwardOp[], source: WasmImageSource, next: number, chunk: number, workers: number): () => number[];
+  startEval(ops: readonly Op[], source: WasmImageSource, next: number, chunk: number, workers: number): () => number[];
   /**
    * Takes worker w's job back if the worker has not started it: true means the caller is to
    * do it instead (and not wait for it).
@@ -138,6 +47,8 @@ export interface WorkerPool {
   wait(w: number): number;
   /** Whether worker w has finished its job (never waits). */
   isDone(w: number): boolean;
+  /** Ends the threads (after their current jobs); resolves once they are gone. */
+  close(): Promise<void>;
 }
 
 /** Starts `workers` threads and resolves once every one has its kernels ready. */
@@ -167,7 +78,6 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
       });
     }),
   );
-  void threads;
 
   const pool: WorkerPool = {
     workers,
@@ -215,10 +125,7 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
     },
     startEval(ops, source, next, chunk, count) {
       if (count > workers) throw new RangeError(`${count} evaluation jobs for ${workers} workers`);
-      const opList: OpDescriptor[] = ops.map((op) => {
-        if (op.kind !== 'affine') return { kind: op.kind };
-        return { kind: 'affine', W: ptrOf(op.W), b: ptrOf(op.b), rows: op.W.rows, cols: op.W.cols };
-      });
+      const opList = ops.map((op) => mapOpMatrices(op, (m: Matrix): MatrixAddress => ({ ptr: m.data.byteOffset, rows: m.rows, cols: m.cols })));
       const sourceDesc = describeSource(source);
       const used = Array.from({ length: count }, (_, w) => w);
       for (const w of used) {
@@ -230,8 +137,10 @@ export async function createWorkerPool(memory: WebAssembly.Memory, heap: Heap, w
       // by then has nothing left to do, so it is taken back rather than waited for.
       return () => used.map((w) => (pool.takeBack(w) ? 0 : pool.wait(w)));
     },
+    async close() {
+      for (let w = 0; w < workers; w++) pool.post(w, JOB_EXIT);
+      await Promise.all(threads.map((t) => t.terminate()));
+    },
   };
   return pool;
 }
-
-const ptrOf = (m: Matrix) => m.data.byteOffset;

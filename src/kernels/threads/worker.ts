@@ -1,8 +1,11 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Matrix } from '../../tensor/matrix.js';
-import type { ForwardOp } from '../kernels.js';
-import { Heap, sourceFromDescriptor, wasmKernels, type WasmImageSource } from '../wasm.js';
-import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_FORWARD, JOB_TOUCH, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, STOP, touchPages, waitWhile, type EvalJob, type WorkerInit } from './pool.js';
+import { mapOpMatrices, type Op } from '../ops.js';
+import { wasmKernels } from '../wasm.js';
+import { Heap } from '../wasm-heap.js';
+import { sourceFromDescriptor, type WasmImageSource } from '../wasm-image-source.js';
+import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_EXIT, JOB_FORWARD, JOB_TOUCH, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, STOP, waitWhile, type EvalJob, type MatrixAddress, type WorkerInit } from './protocol.js';
+import { touchPages } from './touch-pages.js';
 
 // One worker thread of the pool (./pool.ts): waits on its control block, runs each job with
 // the same kernels over the main thread's memory, and marks it done.
@@ -10,14 +13,14 @@ import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY,
 const init = workerData as WorkerInit;
 const memory = init.memory;
 const heap = new Heap(memory, init.arenaBase, init.arenaBytes, false);
-const kernels = wasmKernels({ memory, heap, module: init.module });
+const kernels = wasmKernels({ shared: { memory, heap }, module: init.module });
 const w = kernels.exports;
 const control = new Int32Array(memory.buffer, init.control, CONTROL_WORDS);
 // Sources by their layout: views over the shared memory, so a matching one is always current.
 const sources = new Map<string, WasmImageSource>();
 const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer);
 
-const view = (ptr: number, rows: number, cols: number): Matrix => ({
+const view = ({ ptr, rows, cols }: MatrixAddress): Matrix => ({
   rows,
   cols,
   data: heap.adopt(new Float32Array(memory.buffer, ptr, rows * cols)),
@@ -27,9 +30,7 @@ function evaluate(job: EvalJob): number {
   const key = JSON.stringify(job.source);
   let source = sources.get(key);
   if (source === undefined) sources.set(key, (source = sourceFromDescriptor(memory, job.source)));
-  const ops: ForwardOp[] = job.ops.map((op) =>
-    op.kind === 'affine' ? { kind: 'affine', W: view(op.W, op.rows, op.cols), b: view(op.b, 1, op.cols) } : op,
-  );
+  const ops = job.ops.map((op) => mapOpMatrices(op, view) as Op);
   const next = new Int32Array(memory.buffer, job.next, 1);
   return countChunks(next, job.count, job.chunk, (start, end) => kernels.countCorrectRange(ops, source!, start, end));
 }
@@ -72,6 +73,7 @@ for (;;) {
   seen = Atomics.load(control, SEQ);
   // The caller may have taken the job back (and even posted the next): start only one we claim.
   if (Atomics.compareExchange(control, CLAIMED, seen - 1, seen) !== seen - 1) continue;
+  if (control[KIND] === JOB_EXIT) break;
   // The main thread may have grown the memory since the last job; growing by zero pages
   // makes this thread's instance see the new size.
   memory.grow(0);
@@ -89,3 +91,4 @@ for (;;) {
   Atomics.store(control, DONE, seen);
   Atomics.notify(control, DONE);
 }
+init.port.close(); // the caller closed the pool: nothing keeps this thread

@@ -1,0 +1,48 @@
+import type { Matrix } from '../tensor/matrix.js';
+
+/**
+ * What a layer computes at inference, in terms the kernels understand: a network is its list
+ * of ops, and evaluation (and any fused fast path) is chosen from that list, never by asking
+ * what class a layer is. A new kind of layer adds a kind here, its entry in OP_MATRICES, and
+ * its case in forwardOp and opOutputCols (./forward.ts); the rest follows from those.
+ */
+export type Op =
+  | { readonly kind: 'affine'; readonly W: Matrix; readonly b: Matrix } // W: (D, H), b: (1, H)
+  | { readonly kind: 'relu' }
+  | { readonly kind: 'sigmoid' };
+
+export type OpKind = Op['kind'];
+
+/** The name the kernels' interface has used for an op (kept for the library's users). */
+export type ForwardOp = Op;
+
+type MatrixKeys<O> = { [K in keyof O]: O[K] extends Matrix ? K : never }[keyof O];
+
+/**
+ * The fields of each kind of op that are matrices (weights): what a frozen copy of a network
+ * copies, and what a worker thread receives as addresses in the shared memory.
+ */
+export const OP_MATRICES: { readonly [K in OpKind]: readonly MatrixKeys<Extract<Op, { kind: K }>>[] } = {
+  affine: ['W', 'b'],
+  relu: [],
+  sigmoid: [],
+};
+
+/** The op's weight matrices, in OP_MATRICES order. */
+export function opMatrices(op: Op): Matrix[] {
+  const fields = op as unknown as Record<string, Matrix>;
+  return (OP_MATRICES[op.kind] as readonly string[]).map((key) => fields[key]);
+}
+
+/** An op in any form: its kind, its other fields as they are, its weight fields as a Matrix or as an address. */
+export type OpRecord = { readonly kind: OpKind; readonly [field: string]: unknown };
+
+/**
+ * The op with each weight field replaced by `f(field)`, its other fields kept: a frozen copy
+ * (Matrix to Matrix), or the description a worker thread gets (Matrix to address) and back.
+ */
+export function mapOpMatrices(op: OpRecord, f: (m: any, key: string) => unknown): OpRecord {
+  const copy: Record<string, unknown> = { ...op };
+  for (const key of OP_MATRICES[op.kind] as readonly string[]) copy[key] = f(op[key], key);
+  return copy as OpRecord;
+}

@@ -1,0 +1,58 @@
+import type { Kernels, MatrixOrImages } from '../kernels/kernels.js';
+import type { Layer } from '../layers/layer.js';
+import type { SoftmaxWithLoss } from '../layers/softmax-with-loss.js';
+import type { Matrix, Target } from '../tensor/matrix.js';
+import type { Network, Params } from './network.js';
+import { numericalGradient } from './numerical-gradient.js';
+
+/**
+ * What every network made of a list of layers and a SoftmaxWithLoss does the same way (book
+ * section 5.7.2): predict runs the layers in order, gradient runs forward then backward in
+ * reverse order. TwoLayerNet and MultiLayerNet say which layers; this says how they run.
+ */
+export abstract class LayerStack implements Network {
+  abstract readonly kernels: Kernels;
+  abstract readonly params: Params;
+  abstract readonly lastLayer: SoftmaxWithLoss;
+  abstract readonly forwardLayers: readonly Layer[];
+  /** The layers' gradient buffers by parameter name; backward overwrites them. */
+  protected abstract readonly grads: Params;
+  // Made on first use, so a training step allocates nothing.
+  private backwardOrder: Layer[] | null = null;
+
+  /** Class scores before softmax (softmax does not change the argmax). */
+  predict(x: MatrixOrImages): Matrix {
+    let out = x;
+    for (const layer of this.forwardLayers) out = layer.forward(out);
+    return this.kernels.denseImages(out);
+  }
+
+  get lastLoss(): number {
+    return this.lastLayer.loss;
+  }
+
+  loss(x: MatrixOrImages, t: Target): number {
+    return this.lastLayer.forward(this.predict(x), t);
+  }
+
+  accuracy(x: MatrixOrImages, t: Target): number {
+    return this.kernels.countCorrect(this.predict(x), t) / x.rows;
+  }
+
+  numericalGradient(x: MatrixOrImages, t: Target): Params {
+    const f = () => this.loss(x, t);
+    const grads: Params = {};
+    for (const [name, param] of Object.entries(this.params)) {
+      grads[name] = numericalGradient(this.kernels, f, param);
+    }
+    return grads;
+  }
+
+  gradient(x: MatrixOrImages, t: Target): Params {
+    this.loss(x, t); // forward
+    this.backwardOrder ??= [...this.forwardLayers].reverse();
+    let dout = this.lastLayer.backward(1); // backward, in reverse layer order
+    for (const layer of this.backwardOrder) dout = layer.backward(dout);
+    return this.grads;
+  }
+}
