@@ -14,6 +14,7 @@ export { LogNode } from './layers/log-node.js';
 export { RepeatSumNode } from './layers/repeat-sum-node.js';
 export { Relu } from './layers/relu.js';
 export { Sigmoid } from './layers/sigmoid.js';
+export { Dropout } from './layers/dropout.js';
 export { Affine } from './layers/affine.js';
 export { SoftmaxWithLoss } from './layers/softmax-with-loss.js';
 export type { Network, Params } from './network/network.js';

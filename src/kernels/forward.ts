@@ -17,6 +17,10 @@ export function forwardOp(kernels: Kernels, op: Op, out: Matrix, x: MatrixOrImag
       return kernels.reluForward(out, kernels.denseImages(x));
     case 'sigmoid':
       return kernels.sigmoidForward(out, kernels.denseImages(x));
+    case 'dropout':
+      // The book's Dropout at inference: every unit, scaled by the fraction kept in training.
+      out.data.set(kernels.denseImages(x).data);
+      return kernels.scale(out, 1 - op.ratio);
     default:
       return unknownOp(op);
   }
@@ -35,6 +39,7 @@ export function opOutputCols(op: Op, cols: number, what = 'countCorrectImages'):
       return op.W.cols;
     case 'relu':
     case 'sigmoid':
+    case 'dropout':
       return cols;
     default:
       return unknownOp(op);

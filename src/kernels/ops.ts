@@ -9,7 +9,8 @@ import type { Matrix } from '../tensor/matrix.js';
 export type Op =
   | { readonly kind: 'affine'; readonly W: Matrix; readonly b: Matrix } // W: (D, H), b: (1, H)
   | { readonly kind: 'relu' }
-  | { readonly kind: 'sigmoid' };
+  | { readonly kind: 'sigmoid' }
+  | { readonly kind: 'dropout'; readonly ratio: number }; // at inference: x * (1 - ratio)
 
 export type OpKind = Op['kind'];
 
@@ -26,6 +27,7 @@ export const OP_MATRICES: { readonly [K in OpKind]: readonly MatrixKeys<Extract<
   affine: ['W', 'b'],
   relu: [],
   sigmoid: [],
+  dropout: [],
 };
 
 /** The op's weight matrices, in OP_MATRICES order. */

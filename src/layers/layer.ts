@@ -13,8 +13,12 @@ export interface Layer {
   readonly name: string;
   /** What the layer computes at inference, as the kernels know it: evaluation runs these. */
   readonly op: Op;
-  /** x is the previous layer's output, or (first layer) the batch of images. */
-  forward(x: MatrixOrImages): Matrix;
+  /**
+   * x is the previous layer's output, or (first layer) the batch of images. `train` is the
+   * book's train_flg: layers that behave differently while learning (Dropout's fresh mask)
+   * read it; the others ignore it. Inference (evaluation) runs `op` instead.
+   */
+  forward(x: MatrixOrImages, train?: boolean): Matrix;
   backward(dout: Matrix): Matrix;
   readonly params?: Record<string, Matrix>;
   readonly grads?: Record<string, Matrix>;

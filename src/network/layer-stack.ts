@@ -20,10 +20,13 @@ export abstract class LayerStack implements Network {
   // Made on first use, so a training step allocates nothing.
   private backwardOrder: Layer[] | null = null;
 
-  /** Class scores before softmax (softmax does not change the argmax). */
-  predict(x: MatrixOrImages): Matrix {
+  /**
+   * Class scores before softmax (softmax does not change the argmax). `train` as the book's
+   * train_flg: true while learning (Dropout draws a fresh mask), false for inference.
+   */
+  predict(x: MatrixOrImages, train = false): Matrix {
     let out = x;
-    for (const layer of this.forwardLayers) out = layer.forward(out);
+    for (const layer of this.forwardLayers) out = layer.forward(out, train);
     return this.kernels.denseImages(out);
   }
 
@@ -31,16 +34,17 @@ export abstract class LayerStack implements Network {
     return this.lastLayer.loss;
   }
 
-  loss(x: MatrixOrImages, t: Target): number {
-    return this.lastLayer.forward(this.predict(x), t);
+  /** The loss; `train` as in predict (gradient() computes it in training mode). */
+  loss(x: MatrixOrImages, t: Target, train = false): number {
+    return this.lastLayer.forward(this.predict(x, train), t);
   }
 
   accuracy(x: MatrixOrImages, t: Target): number {
-    return this.kernels.countCorrect(this.predict(x), t) / x.rows;
+    return this.kernels.countCorrect(this.predict(x, false), t) / x.rows;
   }
 
   numericalGradient(x: MatrixOrImages, t: Target): Params {
-    const f = () => this.loss(x, t);
+    const f = () => this.loss(x, t, true); // the function gradient() differentiates
     const grads: Params = {};
     for (const [name, param] of Object.entries(this.params)) {
       grads[name] = numericalGradient(this.kernels, f, param);
@@ -49,7 +53,7 @@ export abstract class LayerStack implements Network {
   }
 
   gradient(x: MatrixOrImages, t: Target): Params {
-    this.loss(x, t); // forward
+    this.loss(x, t, true); // forward
     this.backwardOrder ??= [...this.forwardLayers].reverse();
     let dout = this.lastLayer.backward(1); // backward, in reverse layer order
     for (const layer of this.backwardOrder) dout = layer.backward(dout);

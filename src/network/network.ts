@@ -16,8 +16,9 @@ export interface Network {
   readonly forwardLayers: readonly Layer[];
   /** The loss of the last forward pass through the loss layer (what gradient() just saw). */
   readonly lastLoss: number;
-  predict(x: MatrixOrImages): Matrix;
-  loss(x: MatrixOrImages, t: Target): number;
+  /** `train` is the book's train_flg (Dropout's fresh mask); false (inference) by default. */
+  predict(x: MatrixOrImages, train?: boolean): Matrix;
+  loss(x: MatrixOrImages, t: Target, train?: boolean): number;
   accuracy(x: MatrixOrImages, t: Target): number;
   /** Gradients by backpropagation; the returned matrices are reused by the next call. */
   gradient(x: MatrixOrImages, t: Target): Params;

@@ -18,17 +18,17 @@ export function randomMatrix(rng: Rng, rows: number, cols: number, scale = 1): M
  * dL/dout = G: we feed G to backward and compare what comes out (dx, and each parameter's
  * gradient) with the numerical gradient of L. Returns the largest absolute difference.
  */
-export function maxGradientError(layer: Layer, x: Matrix, seed = 1): number {
+export function maxGradientError(layer: Layer, x: Matrix, seed = 1, train = false): number {
   const rng = new Rng(seed);
-  const out = layer.forward(x);
+  const out = layer.forward(x, train);
   const G = randomMatrix(rng, out.rows, out.cols);
   const L = () => {
-    const y = layer.forward(x);
+    const y = layer.forward(x, train);
     let s = 0;
     for (let i = 0; i < y.data.length; i++) s += y.data[i] * G.data[i];
     return s;
   };
-  layer.forward(x);
+  layer.forward(x, train);
   const dx = copy(layer.backward(G));
   const grads = Object.fromEntries(Object.entries(layer.grads ?? {}).map(([k, v]) => [k, copy(v)]));
 
