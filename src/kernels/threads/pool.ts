@@ -21,8 +21,8 @@ import { describeSource, wasmModule, type Heap, type ImageSourceDescriptor, type
  * worker descheduled on a busy machine costs the job's own time, not a scheduler tick.
  */
 
-/** Where the build puts the worker; the same path from src/ and dist/. */
-const WORKER_URL = new URL('../../../dist/kernels/threads/worker.js', import.meta.url);
+/** The worker's bundle (scripts/bundle.mjs); the same path from src/ and from the bundle. */
+const WORKER_URL = new URL('../../../dist/nn-train-worker.js', import.meta.url);
 const ARENA_BYTES = 32 << 20; // each worker's scratch: its evaluation chunk's activations
 export const ERROR_BYTES = 1024;
 
