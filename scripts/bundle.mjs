@@ -8,8 +8,8 @@
 // protocol, and every module has one instance (errors.ts's classes are checked with instanceof,
 // output.ts keeps state).
 //
-// Bundled rather than one file per source: Node loads one ES module file a few times faster
-// than the ~20 files `nn-train --help` would otherwise load. Each `await import()` of a
+// Bundled rather than one file per source (tsc's output): Node's ES module loader pays for
+// every file, and `nn-train --help` would load dozens instead of eight. Each `await import()` of a
 // command's run module stays a separate chunk, loaded on use, so `--help` loads none of the
 // engine, the data module or zod. cli-table3 and the mnist package's files stay outside: the
 // sources load them at run time through createRequire.
