@@ -40,8 +40,5 @@ export function reportError(err: unknown, argv: string[] = []): number {
   return 1;
 }
 
-// A promise chain, not a top-level await: the bundle is CommonJS (scripts/build-cli.mjs).
-void main(process.argv).then((code) => {
-  process.exitCode = code;
-  if (code === 0) exitIfWritten(code);
-});
+process.exitCode = await main(process.argv);
+if (process.exitCode === 0) exitIfWritten(0);

@@ -1,15 +1,11 @@
-import { fstatSync, writeSync } from 'node:fs';
-
 /**
  * stdout carries results only; everything else goes to stderr, so a pipe gets clean results.
  * A closed pipe (`nn-train --json | head -1`) is not an error worth a stack trace: we stop
  * writing and exit quietly, unless the run still has files to write (see
  * finishIfStdoutCloses), which it then finishes without its stdout lines.
  *
- * The program reaches process.stdout and process.stderr only through this module. Node makes
- * each on first use, and for a pipe or a terminal that loads its net and stream modules, a
- * noticeable part of a short command's start: `nn-train --help` into a pipe makes neither
- * (see writeText).
+ * The program reaches process.stdout only through this module (commander's help and version
+ * text too), so every write meets that watch.
  */
 let stdoutClosed = false;
 let finishWhenClosed = false;
@@ -52,48 +48,6 @@ export function writeOut(line: string): void {
 
 export function writeErr(line: string): void {
   stderrStream().write(line.endsWith('\n') ? line : `${line}\n`);
-}
-
-/**
- * Help and version text (commander's output). Into a pipe, socket or file, and while nothing
- * has made the stream, it goes straight to file descriptor 1, which a pipe from a shell or
- * from Node's child_process leaves blocking. A terminal (the help is wrapped to its width) or
- * any other device gets the stream; so does the rest of the text if the descriptor turns out
- * to be non-blocking and full. A reader that has gone (EPIPE) is treated as the stream's
- * handler would: the text is dropped, quietly.
- */
-export function writeText(text: string): void {
-  if (stdoutClosed) return;
-  if (stdout !== undefined || !stdoutIsPipeOrFile()) {
-    stdoutStream().write(text);
-    return;
-  }
-  const bytes = Buffer.from(text);
-  let done = 0;
-  try {
-    while (done < bytes.length) done += writeSync(1, bytes, done);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN') stdoutStream().write(bytes.subarray(done));
-    else if (code === 'EPIPE') stdoutClosed = true;
-    else throw err;
-  }
-}
-
-/** The terminal's width if stdout is one (help text is wrapped to it), else undefined. */
-export function stdoutColumns(): number | undefined {
-  if (stdout === undefined && stdoutIsPipeOrFile()) return undefined;
-  const s = stdoutStream();
-  return s.isTTY ? s.columns : undefined;
-}
-
-function stdoutIsPipeOrFile(): boolean {
-  try {
-    const st = fstatSync(1);
-    return st.isFIFO() || st.isSocket() || st.isFile();
-  } catch {
-    return false; // no descriptor 1: the stream handles that (Node gives it one that drops the text)
-  }
 }
 
 /**

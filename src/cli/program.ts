@@ -7,7 +7,7 @@ import { gradcheckCommand } from './commands/gradcheck.js';
 import { inspectGradientsCommand } from './commands/inspect-gradients.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
-import { stderrStream, stdoutColumns, stdoutStream, writeText } from './output.js';
+import { stderrStream, writeOut } from './output.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -34,17 +34,12 @@ export function buildProgram(): Command {
   program.addCommand(predictCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
-  // commander's output goes through output.ts, which writes help into a pipe without making
-  // process.stdout (commander's own defaults would ask it for its width and colours). The help
-  // has no colours of its own: commander uses getOutHasColors only to strip them.
+  // commander's output goes through output.ts: help into a closed pipe ends quietly.
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({
-      writeOut: writeText,
+      writeOut,
       writeErr: (text) => stderrStream().write(text),
       outputError: (text, write) => write(oneLineError(text)),
-      // undefined when not a terminal, as from commander's own default: its default width
-      getOutHelpWidth: stdoutColumns as () => number,
-      getOutHasColors: () => stdoutColumns() !== undefined && stdoutStream().hasColors(),
     });
   }
   // The root help also lists the default command's flags: most people never type `train`.

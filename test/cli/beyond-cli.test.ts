@@ -51,7 +51,7 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'nn-beyond-'));
   // The CLI runs from its bundle in dist/, built once by test/global-setup.ts (rebuilding here
   // would rewrite dist/ under the other test files' running processes).
-  expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.cjs'))).toBe(true);
+  expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.js'))).toBe(true);
 });
 
 afterAll(() => {

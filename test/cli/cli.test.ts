@@ -273,6 +273,6 @@ describeMnist('real MNIST (../shared/data/mnist)', () => {
 });
 
 it('the built CLI exists (test/global-setup.ts builds it)', () => {
-  expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.cjs'))).toBe(true);
-  expect(existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))).toBe(true);
+  expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.js'))).toBe(true);
+  expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train-worker.js'))).toBe(true);
 });

@@ -29,7 +29,7 @@ const scratch = scratchDirs('nn-cli-');
 beforeAll(() => {
   // Like the other CLI tests, these run the built program, which test/global-setup.ts builds
   // once before any test starts (building here would rewrite dist/ under other tests' feet).
-  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: the vitest global setup should have built it');
+  if (!existsSync(path.join(REPO_ROOT, 'dist/nn-train.js'))) throw new Error('dist/nn-train.js is missing: the vitest global setup should have built it');
 });
 
 describeMnist('nn-train download against a local mirror', () => {

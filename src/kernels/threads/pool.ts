@@ -20,8 +20,8 @@ import { ARGS, CLAIMED, CONTROL_WORDS, DONE, ERROR_BYTES, JOB_EVAL, JOB_EXIT, KI
  * numbers are the same with any --threads.
  */
 
-/** Where the build puts the worker; the same path from src/ and dist/. */
-const WORKER_URL = new URL('../../../dist/kernels/threads/worker.js', import.meta.url);
+/** The worker's bundle (scripts/bundle.mjs); the same path from src/ and from the bundle. */
+const WORKER_URL = new URL('../../../dist/nn-train-worker.js', import.meta.url);
 const ARENA_BYTES = 32 << 20; // each worker's scratch: its evaluation chunk's activations
 
 export interface WorkerPool {
