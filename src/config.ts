@@ -1,4 +1,5 @@
 import * as z from './zod.js';
+import { DATASET_NAMES } from './data/dataset-names.js';
 import { DEFAULTS } from './defaults.js';
 import { BACKENDS } from './kernels/backends.js';
 import { parseHidden } from './network/build-network.js';
@@ -56,7 +57,7 @@ export const NetworkOptions = z.object({
 
 /** Where the data comes from; shared by every command that reads a data set. */
 export const DataOptions = z.object({
-  dataset: z._default(z.enum(['mnist', 'fashion-mnist', 'mnist-10k'], { error: 'must be one of mnist, fashion-mnist, mnist-10k' }), DEFAULTS.dataset),
+  dataset: z._default(z.enum(DATASET_NAMES, { error: `must be one of ${DATASET_NAMES.join(', ')}` }), DEFAULTS.dataset),
   dataDir: z.optional(nonEmpty('must name a folder')), // a folder holding the four IDX files (or the cache to fill)
   mirror: z.optional(z.string().check(z.refine(isMirrorUrl, 'must be an http:, https: or file: URL'))), // replaces the built-in mirrors
   offline: z._default(z.boolean(), false), // never touch the network

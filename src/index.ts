@@ -27,11 +27,10 @@ export { evaluate } from './train/evaluate.js';
 export { Sgd } from './train/optimizers/sgd.js';
 export type { Optimizer } from './train/optimizers/optimizer.js';
 export type { Dataset, DatasetInfo, ImageSet } from './data/dataset.js';
+export { DATASET_NAMES, type DatasetName } from './data/dataset-names.js';
 export {
   loadDataset,
   ensureDataset,
-  DATASET_NAMES,
-  type DatasetName,
   type LoadOptions,
   type DataEvent,
   type FileStatus,

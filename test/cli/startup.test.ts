@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/mnist.js';
-import { BIN, cliEnv, collect, run, start } from './run-cli.js';
+import { REPO_ROOT } from '../support/mnist.js';
+import { BIN, cliEnv, collect, run, start } from '../support/run-cli.js';
 
 // What start-up must still guarantee. The files each thread loads come from V8's coverage
 // (NODE_V8_COVERAGE: one file per thread); which sources a built file holds, from the

@@ -9,8 +9,8 @@ import { defaultDataDir, ensureDataset, loadDataset, type DataEvent } from '../.
 import { ChecksumError, DownloadError, downloadFile, md5HexInSlices } from '../../src/data/download.js';
 import { encodeIdxImages, encodeIdxLabels } from '../../src/data/idx.js';
 import { RuntimeFailure, UsageError } from '../../src/errors.js';
-import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
-import { cleanCache, closedPort, histogram, mnistMirror, MNIST_TEST_HIST, MNIST_TRAIN_HIST, scratchDirs } from './net.js';
+import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../support/mnist.js';
+import { cleanCache, closedPort, histogram, mnistMirror, MNIST_TEST_HIST, MNIST_TRAIN_HIST, scratchDirs } from '../support/mirror.js';
 
 const ALL = Object.keys(MNIST_FILES).sort();
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');

@@ -10,7 +10,7 @@ import {
   parseIdxLabels,
   parseIdxPair,
 } from '../../src/data/idx.js';
-import { RuntimeFailure } from '../../src/errors.js';
+import { runtimeFailure } from '../support/failures.js';
 
 // Small, crafted IDX files: 5 images of 28x28 with a recognisable pattern, and their labels.
 const N = 5;
@@ -19,15 +19,6 @@ const labels = Uint8Array.from([0, 9, 3, 3, 7]);
 const goodImages = encodeIdxImages(pixels, N);
 const goodLabels = encodeIdxLabels(labels);
 
-function failure(fn: () => unknown): RuntimeFailure {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RuntimeFailure);
-    return err as RuntimeFailure;
-  }
-  throw new Error('expected a RuntimeFailure');
-}
 
 describe('IDX parsing', () => {
   it('reads images and labels back exactly, raw or gzip', () => {
@@ -49,24 +40,24 @@ describe('IDX parsing', () => {
   });
 
   it('wrong magic: names the file, both numbers, and what it looks like', () => {
-    const e = failure(() => parseIdxImages(goodLabels, 'train-images-idx3-ubyte'));
+    const e = runtimeFailure(() => parseIdxImages(goodLabels, 'train-images-idx3-ubyte'));
     expect(e.message).toBe(
       'train-images-idx3-ubyte: bad magic number 0x00000801, expected 0x00000803 for IDX images (this is a label file)',
     );
     const junk = Uint8Array.from([0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e, 0, 0]); // "<html>"
-    expect(failure(() => parseIdxLabels(junk, 'l.idx')).message).toBe(
+    expect(runtimeFailure(() => parseIdxLabels(junk, 'l.idx')).message).toBe(
       'l.idx: bad magic number 0x3c68746d, expected 0x00000801 for IDX labels',
     );
   });
 
   it('truncated body: header/size mismatch for images and labels', () => {
-    expect(failure(() => parseIdxImages(goodImages.subarray(0, goodImages.length - 784), 'im')).message).toBe(
+    expect(runtimeFailure(() => parseIdxImages(goodImages.subarray(0, goodImages.length - 784), 'im')).message).toBe(
       'im: header says 5 images but the file holds 4 images',
     );
-    expect(failure(() => parseIdxImages(goodImages.subarray(0, goodImages.length - 10), 'im')).message).toBe(
+    expect(runtimeFailure(() => parseIdxImages(goodImages.subarray(0, goodImages.length - 10), 'im')).message).toBe(
       'im: header says 5 images but the file holds 3910 bytes of pixels (4.99 images)',
     );
-    expect(failure(() => parseIdxLabels(goodLabels.subarray(0, goodLabels.length - 1), 'train-labels-idx1-ubyte.gz')).message).toBe(
+    expect(runtimeFailure(() => parseIdxLabels(goodLabels.subarray(0, goodLabels.length - 1), 'train-labels-idx1-ubyte.gz')).message).toBe(
       'train-labels-idx1-ubyte.gz: header says 5 labels but the file holds 4',
     );
   });
@@ -74,61 +65,61 @@ describe('IDX parsing', () => {
   it('extra bytes after the data are a mismatch too', () => {
     const longer = new Uint8Array(goodLabels.length + 2);
     longer.set(goodLabels);
-    expect(failure(() => parseIdxLabels(longer, 'lab')).message).toBe('lab: header says 5 labels but the file holds 7');
+    expect(runtimeFailure(() => parseIdxLabels(longer, 'lab')).message).toBe('lab: header says 5 labels but the file holds 7');
   });
 
   it('a header cut inside its dimensions', () => {
-    expect(failure(() => parseIdxImages(goodImages.subarray(0, 10), 'im')).message).toBe(
+    expect(runtimeFailure(() => parseIdxImages(goodImages.subarray(0, 10), 'im')).message).toBe(
       'im: truncated header: 10 bytes, need 16 for 3 dimensions',
     );
-    expect(failure(() => parseIdxImages(goodImages.subarray(0, 3), 'im')).message).toBe(
+    expect(runtimeFailure(() => parseIdxImages(goodImages.subarray(0, 3), 'im')).message).toBe(
       'im: 3 bytes is too short for an IDX header',
     );
   });
 
   it('images that are not 28x28', () => {
     const small = encodeIdxImages(new Uint8Array(2 * 16 * 16), 2, 16, 16);
-    expect(failure(() => parseIdxImages(small, 'im')).message).toBe('im: images are 16x16, expected 28x28');
+    expect(runtimeFailure(() => parseIdxImages(small, 'im')).message).toBe('im: images are 16x16, expected 28x28');
   });
 
   it('more images than labels', () => {
     const images = parseIdxImages(goodImages, 'train-images-idx3-ubyte.gz');
     const four = parseIdxLabels(encodeIdxLabels(labels.subarray(0, 4)), 'train-labels-idx1-ubyte.gz');
-    expect(failure(() => makeImageSet(images, four, 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz')).message).toBe(
+    expect(runtimeFailure(() => makeImageSet(images, four, 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz')).message).toBe(
       'train-images-idx3-ubyte.gz holds 5 images but train-labels-idx1-ubyte.gz holds 4 labels',
     );
   });
 
   it('a label of 10', () => {
     const bad = encodeIdxLabels(Uint8Array.from([1, 2, 10, 3]));
-    expect(failure(() => parseIdxLabels(bad, 't10k-labels-idx1-ubyte')).message).toBe(
+    expect(runtimeFailure(() => parseIdxLabels(bad, 't10k-labels-idx1-ubyte')).message).toBe(
       't10k-labels-idx1-ubyte: label 10 at index 2 is out of range 0..9',
     );
     // With fewer classes the range shrinks with them.
-    expect(failure(() => parseIdxLabels(encodeIdxLabels(Uint8Array.from([0, 2])), 'l', 2)).message).toBe(
+    expect(runtimeFailure(() => parseIdxLabels(encodeIdxLabels(Uint8Array.from([0, 2])), 'l', 2)).message).toBe(
       'l: label 2 at index 1 is out of range 0..1',
     );
   });
 
   it('an empty file, raw or named .gz', () => {
-    expect(failure(() => parseIdxLabels(new Uint8Array(0), 'lab')).message).toBe('lab: the file is empty');
-    expect(failure(() => decodeIdxFile(new Uint8Array(0), 'lab.gz')).message).toBe('lab.gz: the file is empty');
+    expect(runtimeFailure(() => parseIdxLabels(new Uint8Array(0), 'lab')).message).toBe('lab: the file is empty');
+    expect(runtimeFailure(() => decodeIdxFile(new Uint8Array(0), 'lab.gz')).message).toBe('lab.gz: the file is empty');
   });
 
   it('a .gz that is not gzip', () => {
-    expect(failure(() => decodeIdxFile(goodLabels, 'train-labels-idx1-ubyte.gz')).message).toBe(
+    expect(runtimeFailure(() => decodeIdxFile(goodLabels, 'train-labels-idx1-ubyte.gz')).message).toBe(
       'train-labels-idx1-ubyte.gz: not gzip data (the name ends in .gz but the file does not start with 1f 8b)',
     );
   });
 
   it('a gzip stream cut short or corrupted', async () => {
     const gz = gzipSync(goodImages);
-    expect(failure(() => decodeIdxFile(gz.subarray(0, gz.length - 20), 'im.gz')).message).toMatch(
+    expect(runtimeFailure(() => decodeIdxFile(gz.subarray(0, gz.length - 20), 'im.gz')).message).toMatch(
       /^im\.gz: corrupt gzip data \(unexpected end of file\)$/,
     );
     const flipped = Buffer.from(gz);
     flipped[flipped.length - 6] ^= 0xff; // inside the CRC32 trailer
-    expect(failure(() => decodeIdxFile(flipped, 'im.gz')).message).toMatch(/^im\.gz: corrupt gzip data \(.+\)$/);
+    expect(runtimeFailure(() => decodeIdxFile(flipped, 'im.gz')).message).toMatch(/^im\.gz: corrupt gzip data \(.+\)$/);
     await expect(decodeIdxFileAsync(flipped, 'im.gz')).rejects.toThrow(/^im\.gz: corrupt gzip data/);
   });
 

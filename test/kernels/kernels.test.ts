@@ -5,7 +5,7 @@ import { referenceKernels } from '../../src/kernels/reference.js';
 import { touchPages } from '../../src/kernels/threads/touch-pages.js';
 import { wasmKernels } from '../../src/kernels/wasm.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { copyTo, expectClose, randomOf, syntheticImages } from './helpers.js';
+import { copyTo, expectClose, randomOf, syntheticImages } from '../support/kernels.js';
 
 // Every fast kernel against the reference: the JS backend must give the reference's numbers
 // bit for bit; WebAssembly sums in float32, so it must agree to float32 round-off.

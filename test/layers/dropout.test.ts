@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dropout } from '../../src/layers/dropout.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { kernels64, maxGradientError, randomMatrix } from '../engine/check-gradient.js';
+import { kernels64, maxGradientError, randomMatrix } from '../support/gradient-check.js';
 
 describe('Dropout', () => {
   it('in training drops about `ratio` of the units, keeps the rest as they are, and draws a fresh mask each step', () => {

@@ -5,7 +5,7 @@ import { Sigmoid } from '../../src/layers/sigmoid.js';
 import { SoftmaxWithLoss } from '../../src/layers/softmax-with-loss.js';
 import { matrixFrom } from '../../src/tensor/matrix.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { kernels64, maxAbsDiff, maxGradientError, randomMatrix } from '../engine/check-gradient.js';
+import { kernels64, maxAbsDiff, maxGradientError, randomMatrix } from '../support/gradient-check.js';
 
 const rng = new Rng(42);
 

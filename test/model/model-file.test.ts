@@ -9,6 +9,7 @@ import { encodeSafetensors, type Tensor } from '../../src/model/safetensors.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { matrixFrom, type DType } from '../../src/tensor/matrix.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { runtimeFailure } from '../support/failures.js';
 
 function tinyNet(dtype: DType, activation: 'relu' | 'sigmoid' = 'relu') {
   return buildNetwork(referenceKernels(dtype), new Rng(8), { inputSize: 6, hidden: [5, 4], outputSize: 3, activation, init: 'he', weightInitStd: 0.01 });
@@ -21,17 +22,11 @@ function batch(dtype: DType) {
   return x;
 }
 
-/** Runs fn and returns the RuntimeFailure's message, failing the test for anything else. */
+/** Runs fn and returns the one-line message of the RuntimeFailure it throws. */
 function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RuntimeFailure);
-    const message = (err as Error).message;
-    expect(message).not.toContain('\n');
-    return message;
-  }
-  throw new Error('expected a RuntimeFailure, but the model loaded');
+  const { message } = runtimeFailure(fn);
+  expect(message).not.toContain('\n');
+  return message;
 }
 
 let dir: string;

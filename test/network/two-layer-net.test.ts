@@ -3,7 +3,7 @@ import { referenceKernels } from '../../src/kernels/reference.js';
 import { gradientCheck } from '../../src/network/gradient-check.js';
 import { TwoLayerNet } from '../../src/network/two-layer-net.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { kernels64, randomMatrix } from '../engine/check-gradient.js';
+import { kernels64, randomMatrix } from '../support/gradient-check.js';
 
 function smallNet(seed = 7, std = 0.5) {
   return new TwoLayerNet(kernels64, new Rng(seed), 6, 5, 3, std);

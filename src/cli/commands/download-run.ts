@@ -1,4 +1,5 @@
 import * as z from '../../zod.js';
+import { BUNDLED_DATASET, DOWNLOADABLE_DATASETS } from '../../data/dataset-names.js';
 import { ensureDataset } from '../../data/datasets.js';
 import { normalizeMirror } from '../../data/download.js';
 import { RuntimeFailure } from '../../errors.js';
@@ -18,7 +19,7 @@ const isMirror = (v: string): boolean => {
 
 const DownloadOptions = z.object({
   // mnist-10k ships with the mnist package: there is nothing to download.
-  dataset: z.enum(['mnist', 'fashion-mnist'], { error: 'must be mnist or fashion-mnist (mnist-10k is bundled)' }),
+  dataset: z.enum(DOWNLOADABLE_DATASETS, { error: `must be ${DOWNLOADABLE_DATASETS.join(' or ')} (${BUNDLED_DATASET} is bundled)` }),
   // Default: <cache root>/<dataset>; the root is NN_TRAIN_DATA_DIR, else <project>/data.
   dataDir: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   // Default: NN_TRAIN_MIRROR, else the built-in mirrors in order.

@@ -1,12 +1,14 @@
 import * as z from '../../zod.js';
 import { DataOptions, ModelOptions, OutputOptions } from '../../config.js';
+import { splitOf } from '../../data/dataset.js';
+import { checkModelFits, readModel } from '../../model/saved-model.js';
+import { createCommandReporter } from '../../report/command-report.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { toJsonLine } from '../../report/records.js';
 import { confusionOf } from '../../train/confusion.js';
 import { evaluate } from '../../train/evaluate.js';
 import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
-import { checkModelFits, readModel, splitOf } from './command-run.js';
 import { withData } from './with-data.js';
 
 const EvalOptions = z.extend(ModelOptions, { ...DataOptions.shape, ...OutputOptions.shape });
@@ -31,5 +33,5 @@ export async function runEval(raw: Record<string, unknown>): Promise<void> {
     writeOut(`Model ${opts.model}: ${model.net.architecture}, ${model.metadata.activation}, ${model.dtype}${saved}`);
     writeOut(`Accuracy on the ${record.name} ${opts.split} set: ${out.chalk.bold(accuracy.toFixed(4))} (${Math.round(accuracy * set.count).toLocaleString('en-US')} of ${set.count.toLocaleString('en-US')})`);
     writeOut(`\n${confusionTable(confusion, opts.split, out)}`);
-  });
+  }, createCommandReporter);
 }

@@ -6,6 +6,7 @@ import { gradientCheck, type ParamCheck } from '../../network/gradient-check.js'
 import { buildNetwork } from '../../network/build-network.js';
 import type { InitName } from '../../network/init.js';
 import type { ActivationName } from '../../network/multi-layer-net.js';
+import { createCommandReporter } from '../../report/command-report.js';
 import { B2_NOTE, gradcheckTable, gradcheckVerdict } from '../../report/gradcheck-report.js';
 import { gradcheckRecord, toJsonLine } from '../../report/records.js';
 import { sliceBatch } from '../../train/batch.js';
@@ -76,7 +77,7 @@ export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<
       const failed = checks.filter((c) => !c.ok).map((c) => `${c.param} (max ${c.maxAbsDiff.toExponential(2)})`);
       throw new RuntimeFailure(`gradient check failed: ${failed.join(', ')} above the tolerance ${opts.tolerance}`);
     }
-  });
+  }, createCommandReporter);
 }
 
 /** The images a gradient check uses: the first `count` of the training set. */

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { referenceKernels } from '../../kernels/reference.js';
 import { buildNetwork } from '../../network/build-network.js';
 import { gradStats } from '../../network/grad-stats.js';
+import { createCommandReporter } from '../../report/command-report.js';
 import { gradStatsRecord, gradStatsTable, inputToOutputRatio } from '../../report/grad-stats-report.js';
 import { toJsonLine } from '../../report/records.js';
 import { gatherBatch } from '../../train/batch.js';
@@ -56,5 +57,5 @@ export async function runInspectGradients(raw: Record<string, unknown>): Promise
     const init = opts.init === 'std' ? `std ${opts.weightInitStd}` : opts.init;
     writeOut(`Gradients of ${net.architecture} (${opts.activation}, ${init} init, seed ${opts.seed}) on one batch of ${opts.batchSize} ${record.name} training images; loss ${net.lastLoss.toFixed(4)}`);
     writeOut(gradStatsTable(stats, out));
-  });
+  }, createCommandReporter);
 }

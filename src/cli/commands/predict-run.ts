@@ -1,12 +1,14 @@
 import * as z from '../../zod.js';
 import { DataOptions, ModelOptions, OutputOptions } from '../../config.js';
+import { splitOf } from '../../data/dataset.js';
 import { UsageError } from '../../errors.js';
 import { argmaxRow } from '../../kernels/reference.js';
+import { checkModelFits, readModel } from '../../model/saved-model.js';
+import { createCommandReporter } from '../../report/command-report.js';
 import { imageArt, predictionRecord, predictionText, type Prediction } from '../../report/predict-report.js';
 import { toJsonLine } from '../../report/records.js';
 import { writeOut } from '../output.js';
 import { parseOptions } from '../parse-options.js';
-import { checkModelFits, readModel, splitOf } from './command-run.js';
 import { withData } from './with-data.js';
 
 const PredictOptions = z.extend(ModelOptions, {
@@ -37,5 +39,5 @@ export async function runPredict(raw: Record<string, unknown>): Promise<void> {
     const p: Prediction = { index: opts.index, split: opts.split, label: t[0], predicted: argmaxRow(probs, 0), probabilities: Array.from(probs.data) };
     if (opts.json) writeOut(toJsonLine(predictionRecord(p)));
     else writeOut(predictionText(p, imageArt(set.images.subarray(opts.index * D, (opts.index + 1) * D), set.rows, set.cols), out));
-  });
+  }, createCommandReporter);
 }

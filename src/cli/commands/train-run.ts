@@ -6,7 +6,7 @@ import { createKernels } from '../../kernels/index.js';
 import { buildNetwork } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { configRecord, toJsonLine } from '../../report/records.js';
-import { headline } from '../../report/train-report.js';
+import { createTrainReporter, headline } from '../../report/train-report.js';
 import { confusionOf } from '../../train/confusion.js';
 import { createOptimizer } from '../../train/optimizers/index.js';
 import { Rng } from '../../tensor/rng.js';
@@ -102,5 +102,5 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     }
     reporter.writeSummary();
     if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
-  });
+  }, createTrainReporter);
 }

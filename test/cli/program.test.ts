@@ -8,48 +8,32 @@ import { encodeModel } from '../../src/model/model-file.js';
 import { encodeSafetensors, type Tensor } from '../../src/model/safetensors.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { describeMnist, MNIST_DIR, REPO_ROOT } from '../helpers/mnist.js';
+import { describeMnist, MNIST_DIR, REPO_ROOT } from '../support/mnist.js';
+import { BIN, cliEnv, ndjson, oneLineError, run as runCli, type Run } from '../support/run-cli.js';
 
 // Deeper nets, optimizers, saved models, eval, predict and inspect-gradients, through the
 // real CLI as a child process on the real MNIST.
 
-const BIN = path.join(REPO_ROOT, 'bin/nn-train.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of ['NN_TRAIN_MIRROR', 'NN_TRAIN_DATA_DIR', 'FORCE_COLOR']) delete env[k];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
 const DATA = ['--data-dir', MNIST_DIR, '--offline'];
 
 function records(r: Run): Array<Record<string, any>> {
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return ndjson(r.stdout);
 }
 
-/** An error as the CLI prints it: exactly one line, `nn-train: ...`. */
-function oneLineError(r: Run, expect: ExpectStatic = globalExpect): string {
-  const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('Loaded '));
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^nn-train: /);
-  return lines[0];
+/** Colourless runs: these tests compare plain text. */
+function run(args: string[]): Promise<Run> {
+  return runCli(args, { NO_COLOR: '1' });
+}
+
+/** The one error line, leaving out the `Loaded ...` line of a data set read before the failure. */
+function errorLine(r: Run, expect: ExpectStatic = globalExpect): string {
+  return oneLineError(r, { expect, skipPrefix: 'Loaded ' });
 }
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'nn-beyond-'));
-  // The CLI runs from its bundle in dist/, built once by test/global-setup.ts (rebuilding here
+  // The CLI runs from its bundle in dist/, built once by test/support/build.ts (rebuilding here
   // would rewrite dist/ under the other test files' running processes).
   expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.js'))).toBe(true);
 });
@@ -79,7 +63,7 @@ describe.concurrent('usage errors name the flag and exit 2', () => {
     it(args.join(' '), async ({ expect }) => {
       const r = await run([...args, ...DATA]);
       expect(r.code).toBe(2);
-      expect(oneLineError(r, expect)).toMatch(want);
+      expect(errorLine(r, expect)).toMatch(want);
       expect(r.stdout).toBe('');
     });
   }
@@ -117,7 +101,7 @@ describe.concurrent('a bad model file: one line on stderr, exit 1, before any da
         const index = command === 'predict' ? ['--index', '0'] : [];
         const r = await run([command, '--model', file(name, bytes), ...index, ...DATA]);
         expect(r.code).toBe(1);
-        expect(oneLineError(r, expect)).toMatch(want);
+        expect(errorLine(r, expect)).toMatch(want);
         expect(r.stderr).not.toContain('Loaded'); // failed before reading MNIST
         expect(r.stdout).toBe('');
       });
@@ -127,7 +111,7 @@ describe.concurrent('a bad model file: one line on stderr, exit 1, before any da
   it('a missing model file', async ({ expect }) => {
     const r = await run(['eval', '--model', path.join(dir, 'nope.safetensors'), ...DATA]);
     expect(r.code).toBe(1);
-    expect(oneLineError(r, expect)).toMatch(/cannot read model .*nope\.safetensors: no such file$/);
+    expect(errorLine(r, expect)).toMatch(/cannot read model .*nope\.safetensors: no such file$/);
   });
 });
 
@@ -164,8 +148,7 @@ describeMnist('on the real MNIST', () => {
   it('train --save with stdout closed early (`| head -1`) still saves the model, and exits 0', async () => {
     const model = path.join(dir, 'piped.safetensors');
     const plot = path.join(dir, 'piped.svg');
-    const env = { ...process.env, NO_COLOR: '1' };
-    for (const k of ['NN_TRAIN_MIRROR', 'NN_TRAIN_DATA_DIR', 'FORCE_COLOR']) delete env[k];
+    const env = cliEnv({ NO_COLOR: '1' });
     const cmd = `"${process.execPath}" ${BIN} --iters 1200 --save ${model} --plot ${plot} --json ${DATA.join(' ')} | head -1; echo "status=\${PIPESTATUS[0]}" >&2`;
     const child = spawn('bash', ['-c', cmd], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -218,6 +201,6 @@ describeMnist('on the real MNIST', () => {
     expect(text.stdout).toMatch(/@@/); // the digit's ink
     const big = await run(['predict', '--model', model, '--index', '10000', ...DATA]);
     expect(big.code).toBe(2);
-    expect(oneLineError(big)).toBe('nn-train: --index must be less than 10000 (the test images), got 10000');
+    expect(errorLine(big)).toBe('nn-train: --index must be less than 10000 (the test images), got 10000');
   });
 });

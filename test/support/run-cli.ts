@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/mnist.js';
+import { expect as globalExpect, type ExpectStatic } from 'vitest';
+import { REPO_ROOT } from './mnist.js';
 
-/** The built CLI, run as users run it (test/global-setup.ts builds dist/ before the tests start). */
+/** The built CLI, run as users run it (test/support/build.ts builds dist/ before the tests start). */
 export const BIN = path.join(REPO_ROOT, 'bin/nn-train.js');
 
 export interface Run {
@@ -49,3 +50,17 @@ export function ndjson(stdout: string): Array<Record<string, any>> {
 
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\x1b\[/;
+
+/**
+ * An error as the CLI prints it: exactly one line on stderr, `nn-train: ...`, which it returns.
+ * Lines starting with `skipPrefix` (a data set's `Loaded ...` line) are left out; pass a
+ * concurrent test's own `expect`.
+ */
+export function oneLineError(r: Run, options: { expect?: ExpectStatic; skipPrefix?: string } = {}): string {
+  const expect = options.expect ?? globalExpect;
+  const skip = options.skipPrefix;
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !(skip !== undefined && l.startsWith(skip)));
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^nn-train: /);
+  return lines[0];
+}

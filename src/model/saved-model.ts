@@ -1,10 +1,10 @@
-import type { Dataset, ImageSet } from '../../data/dataset.js';
-import { RuntimeFailure } from '../../errors.js';
-import { createKernels } from '../../kernels/index.js';
-import { referenceKernels } from '../../kernels/reference.js';
-import { MultiLayerNet } from '../../network/multi-layer-net.js';
-import type { Params } from '../../network/network.js';
-import { loadModel, type LoadedModel } from '../../model/model-file.js';
+import type { Dataset } from '../data/dataset.js';
+import { RuntimeFailure } from '../errors.js';
+import { createKernels } from '../kernels/index.js';
+import { referenceKernels } from '../kernels/reference.js';
+import { MultiLayerNet } from '../network/multi-layer-net.js';
+import type { Params } from '../network/network.js';
+import { loadModel, type LoadedModel } from './model-file.js';
 
 /**
  * A saved model, validated (before any data is loaded), then moved onto the kernels training
@@ -29,8 +29,4 @@ export function checkModelFits(model: LoadedModel, file: string, data: Dataset):
   const { inputSize, outputSize } = model.net.spec;
   if (inputSize !== pixels) throw new RuntimeFailure(`model ${file} takes ${inputSize} inputs but ${data.info.name} images have ${pixels} pixels`);
   if (outputSize !== data.info.classes) throw new RuntimeFailure(`model ${file} has ${outputSize} classes but ${data.info.name} has ${data.info.classes}`);
-}
-
-export function splitOf(data: Dataset, split: 'train' | 'test'): ImageSet {
-  return split === 'train' ? data.train : data.test;
 }

@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeMnist, MNIST_DIR, REPO_ROOT } from '../helpers/mnist.js';
-import { ANSI, BIN, cliEnv, collect, ndjson, run, start } from './run-cli.js';
+import { describeMnist, MNIST_DIR, REPO_ROOT } from '../support/mnist.js';
+import { ANSI, BIN, cliEnv, collect, ndjson, run, start } from '../support/run-cli.js';
 
-// The real CLI as a child process (test/global-setup.ts builds dist/ first). Most runs use the bundled
+// The real CLI as a child process (test/support/build.ts builds dist/ first). Most runs use the bundled
 // mnist-10k (8,000 + 2,000 real MNIST digits, offline) to stay short; the real 60,000 + 10,000
-// set is used where the issue asks for it.
+// set is used where the test needs the whole of it.
 
 const SMALL = ['--dataset', 'mnist-10k', '--offline'];
 const tmp = mkdtempSync(path.join(tmpdir(), 'nn-train-cli-'));
@@ -213,7 +213,7 @@ describe('a pseudo-terminal (script from util-linux)', () => {
   });
 });
 
-describeMnist('real MNIST (../shared/data/mnist)', () => {
+describeMnist('real MNIST', () => {
   const DATA = ['--data-dir', MNIST_DIR, '--offline'];
 
   it('a short run (--iters 200) finishes in seconds and learns', async () => {
@@ -272,7 +272,7 @@ describeMnist('real MNIST (../shared/data/mnist)', () => {
   });
 });
 
-it('the built CLI exists (test/global-setup.ts builds it)', () => {
+it('the built CLI exists (test/support/build.ts builds it)', () => {
   expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train.js'))).toBe(true);
   expect(existsSync(path.join(REPO_ROOT, 'dist/nn-train-worker.js'))).toBe(true);
 });

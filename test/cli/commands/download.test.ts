@@ -1,33 +1,30 @@
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
-import { startStaticServer, type Fault } from '../helpers/static-server.js';
-import { collect, run, start, type Run } from '../cli/run-cli.js';
-import { cleanCache, closedPort, mnistMirror, scratchDirs } from './net.js';
+import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../../support/mnist.js';
+import { startStaticServer, type Fault, type StaticServer } from '../../support/static-server.js';
+import { collect, oneLineError, run, start, type Run } from '../../support/run-cli.js';
+import { cleanCache, closedPort, mnistMirror, scratchDirs } from '../../support/mirror.js';
 
 // `nn-train download` (and the fallback of the default command) as a real child process.
 
 const ALL = Object.keys(MNIST_FILES).sort();
 
-function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run> } {
-  const child = start(args, env);
-  return { child, done: collect(child) };
-}
-
-/** An error as the CLI prints it: exactly one line, `nn-train: ...`. */
-function oneLineError(r: Run): string {
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^nn-train: /);
-  return lines[0];
-}
-
 const scratch = scratchDirs('nn-cli-');
 
+/** Runs the CLI and sends it Ctrl-C once its download is under way (the server has a request). */
+async function interruptOnceRequested(server: StaticServer, args: string[]): Promise<Run> {
+  const before = server.requests.length;
+  const child = start(args);
+  const done = collect(child);
+  while (server.requests.length === before) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGINT');
+  return done;
+}
+
 beforeAll(() => {
-  // Like the other CLI tests, these run the built program, which test/global-setup.ts builds
+  // Like the other CLI tests, these run the built program, which test/support/build.ts builds
   // once before any test starts (building here would rewrite dist/ under other tests' feet).
   if (!existsSync(path.join(REPO_ROOT, 'dist/nn-train.js'))) throw new Error('dist/nn-train.js is missing: the vitest global setup should have built it');
 });
@@ -134,13 +131,7 @@ describeMnist('nn-train download against a local mirror', () => {
   it('Ctrl-C mid-download: exit 130 and no partial file', async () => {
     const dir = scratch();
     mirror.server.faults = { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 100_000 } };
-    const before = mirror.server.requests.length;
-    const { child, done } = startCli(['download', '--mirror', mirror.server.url, '--data-dir', dir]);
-    // Wait until the download is under way, then interrupt it.
-    while (mirror.server.requests.length === before) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill('SIGINT');
-    const r = await done;
+    const r = await interruptOnceRequested(mirror.server, ['download', '--mirror', mirror.server.url, '--data-dir', dir]);
     expect(r.code, r.stderr).toBe(130);
     expect(oneLineError(r)).toBe('nn-train: interrupted while downloading train-images-idx3-ubyte.gz; nothing partial was kept');
     expect(cleanCache(dir)).toEqual([]);
@@ -152,11 +143,7 @@ describeMnist('Ctrl-C while training waits for its data', () => {
     const server = await startStaticServer(MNIST_DIR, { faults: { 'train-images-idx3-ubyte.gz': { kind: 'stall', afterBytes: 100_000 } } });
     try {
       const dir = scratch();
-      const { child, done } = startCli(['--mirror', server.url, '--data-dir', dir, '--iters', '1']);
-      while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 300));
-      child.kill('SIGINT');
-      const r = await done;
+      const r = await interruptOnceRequested(server, ['--mirror', server.url, '--data-dir', dir, '--iters', '1']);
       expect(r.code, r.stderr).toBe(130);
       expect(cleanCache(dir)).toEqual([]);
     } finally {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
 
 // The fault-injecting server is what the download tests stand on, so it gets its own checks.
 describe('static server helper', () => {

@@ -4,8 +4,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { MNIST_DIR, MNIST_FILES } from '../helpers/mnist.js';
-import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
+import { MNIST_DIR, MNIST_FILES } from './mnist.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
 
 /** A 127.0.0.1 port that nothing listens on (bound, then released): connecting is refused. */
 export async function closedPort(): Promise<number> {

@@ -9,7 +9,7 @@ import { forwardOps } from '../../src/train/evaluate.js';
 import { Sgd } from '../../src/train/optimizers/sgd.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
-import { describeMnist, MNIST_DIR } from '../helpers/mnist.js';
+import { describeMnist, MNIST_DIR } from '../support/mnist.js';
 
 // Whole training runs on each backend, compared step by step with the reference kernels,
 // and with themselves across thread counts.

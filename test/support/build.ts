@@ -8,6 +8,6 @@ import { fileURLToPath } from 'node:url';
  * would race the child processes of the others.
  */
 export default function setup(): void {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }

@@ -3,18 +3,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 
-/**
- * Where the real MNIST lives for tests: NN_TRAIN_MNIST_DIR, else ../shared/data/mnist next
- * to the repository (see its README). Tests read it through the real code path (as a mirror
- * served over 127.0.0.1, or as a data folder); the project never commits a copy.
- */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export const MNIST_DIR = process.env.NN_TRAIN_MNIST_DIR
-  ? path.resolve(REPO_ROOT, process.env.NN_TRAIN_MNIST_DIR)
-  : path.resolve(REPO_ROOT, '../shared/data/mnist');
+/** Where the real MNIST is looked for when NN_TRAIN_MNIST_DIR is unset, relative to the repository. */
+export const DEFAULT_MNIST_DIR = '../shared/data/mnist';
 
-/** The four canonical files and their MD5s (DESIGN.md section 4). */
+/**
+ * Where the real MNIST lives for tests: NN_TRAIN_MNIST_DIR (relative paths from the repository
+ * root), else DEFAULT_MNIST_DIR. Tests read it through the real code path (as a mirror served over
+ * 127.0.0.1, or as a data folder); the project never commits a copy.
+ */
+export const MNIST_DIR = path.resolve(REPO_ROOT, process.env.NN_TRAIN_MNIST_DIR || DEFAULT_MNIST_DIR);
+
+/** The four canonical files and their MD5s. */
 export const MNIST_FILES = {
   'train-images-idx3-ubyte.gz': 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
   'train-labels-idx1-ubyte.gz': 'd53e105ee54ea40749a09fcbcd1e9432',
