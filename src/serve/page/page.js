@@ -6,7 +6,7 @@ import { toMnistInput } from './digit-input.js';
 import { decodeModel, forward } from './forward.js';
 
 const $ = (id) => document.getElementById(id);
-const STROKE_WIDTH = 22; // on the 280-pixel pad: about 2 pixels of 28 once a digit is scaled to 20
+const STROKE_WIDTH = 24; // on the 280-pixel pad: 2 to 3 pixels of 28 once a digit is scaled to 20, as MNIST's strokes
 const IMAGES_PER_REQUEST = 200; // the server's limit for /api/test-images
 
 const state = {
@@ -107,10 +107,16 @@ function showRun() {
   if (state.config === null && state.epochs.length === 0) return;
   $('run-section').hidden = false;
   const x = state.epochs.map((e) => e.epoch);
-  lineChart($('acc-chart'), [
-    { label: 'train', color: '#2364aa', points: state.epochs.map((e, i) => [x[i], e.trainAcc]) },
-    { label: 'test', color: '#e07b00', points: state.epochs.map((e, i) => [x[i], e.testAcc]) },
-  ]);
+  // Accuracy up to 1, from a round number under the lowest point.
+  const lowest = Math.min(1, ...state.epochs.flatMap((e) => [e.trainAcc, e.testAcc]).filter(Number.isFinite));
+  lineChart(
+    $('acc-chart'),
+    [
+      { label: 'train', color: '#2364aa', points: state.epochs.map((e, i) => [x[i], e.trainAcc]) },
+      { label: 'test', color: '#e07b00', points: state.epochs.map((e, i) => [x[i], e.testAcc]) },
+    ],
+    { yMin: Math.max(0, Math.floor(lowest * 20 - 1) / 20), yMax: 1 },
+  );
   lineChart($('loss-chart'), [{ label: 'loss', color: '#7a3db8', points: state.epochs.map((e, i) => [x[i], e.loss]) }], { yMin: 0 });
   $('acc-chart').dataset.points = String(state.epochs.length);
   $('loss-chart').dataset.points = String(state.epochs.length);
