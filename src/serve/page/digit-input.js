@@ -16,10 +16,12 @@ export function toMnistInput(gray, width, height) {
   const out = new Float32Array(FIELD * FIELD);
   const box = boundingBox(gray, width, height);
   if (box === null) return out;
+  // The longer side becomes 20 pixels; the shorter keeps its fraction of a pixel, which
+  // its last pixel shows as a partly covered (grey) one.
   const scale = BOX / Math.max(box.width, box.height);
-  const w = Math.max(1, Math.round(box.width * scale));
-  const h = Math.max(1, Math.round(box.height * scale));
-  const small = resampleArea(gray, width, box, w, h); // small: (h * w)
+  const w = Math.ceil(box.width * scale - 1e-9);
+  const h = Math.ceil(box.height * scale - 1e-9);
+  const small = resampleArea(gray, width, box, scale, w, h); // small: (h * w)
   // Centre of mass, with pixel i's centre at i + 0.5.
   let mass = 0, mx = 0, my = 0;
   for (let y = 0; y < h; y++) {
@@ -61,13 +63,14 @@ export function boundingBox(gray, width, height) {
 }
 
 /**
- * The box's pixels averaged down (or up) to w x h: each output pixel is the mean of the
- * source area it covers, partial pixels counted by the fraction covered. Done one axis at a
- * time with the same weights, which is exactly the 2-D area average.
+ * The box's pixels scaled by `scale` into w x h: each output pixel is the mean of the source
+ * area it covers (1/scale source pixels a side), partial pixels counted by the fraction
+ * covered, so the ink is kept. Done one axis at a time with the same weights, which is
+ * exactly the 2-D area average.
  */
-export function resampleArea(gray, width, box, w, h) {
-  const wx = areaWeights(box.width, w);
-  const wy = areaWeights(box.height, h);
+export function resampleArea(gray, width, box, scale, w, h) {
+  const wx = areaWeights(box.width, w, 1 / scale);
+  const wy = areaWeights(box.height, h, 1 / scale);
   const rows = new Float32Array(box.height * w); // rows: (box.height, w)
   for (let y = 0; y < box.height; y++) {
     const src = (box.y + y) * width + box.x;
@@ -81,11 +84,11 @@ export function resampleArea(gray, width, box, w, h) {
 }
 
 /**
- * [output index, source index, weight] triples: source pixel i spans [i, i+1), output pixel
- * o spans [o * n / m, (o + 1) * n / m); the weight is their overlap over the output's span.
+ * [output index, source index, weight] triples for n source pixels into m output pixels of
+ * `span` source pixels each: source pixel i spans [i, i+1), output pixel o spans
+ * [o * span, (o + 1) * span); the weight is their overlap over the output's span.
  */
-function areaWeights(n, m) {
-  const span = n / m;
+function areaWeights(n, m, span) {
   const weights = [];
   for (let o = 0; o < m; o++) {
     const start = o * span, end = start + span;
