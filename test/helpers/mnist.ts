@@ -33,7 +33,7 @@ function missingFiles(): string[] {
   return Object.keys(MNIST_FILES).filter((f) => !existsSync(path.join(MNIST_DIR, f)));
 }
 
-function isCi(): boolean {
+export function isCi(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
