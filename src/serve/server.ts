@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { RuntimeFailure } from '../errors.js';
 import { HttpError } from './http-body.js';
 import { readPageAssets } from './page-files.js';
@@ -15,6 +15,12 @@ export interface PageServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * Whether the server (and the connections it has open) keep the process alive; at first
+   * they do. `train --serve` turns this off while it trains, so that a run that fails ends
+   * the process as it would without the page, and on again while it waits for Ctrl-C.
+   */
+  keepAlive(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -76,12 +82,26 @@ export async function startPageServer(session: PageSession, options: ListenOptio
     server.listen(options.port, options.host, () => resolve());
   });
   server.on('error', () => {}); // (after listening, errors are per connection and handled there)
+  let alive = true;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (!alive) socket.unref();
+  });
   port = (server.address() as AddressInfo).port;
   const shown = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   return {
     url: `http://${shown}:${port}/`,
     host: options.host,
     port,
+    keepAlive(on) {
+      alive = on;
+      for (const handle of [server, ...sockets]) {
+        if (on) handle.ref();
+        else handle.unref();
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         session.events.close();

@@ -155,7 +155,7 @@ describeMnist('the page', () => {
     });
 
     it('train --serve: the curves gain points as epochs end, then the page has the trained model', async () => {
-      const epochs = 8;
+      const epochs = 5;
       const training = await serve(['--epochs', String(epochs), '--batch-size', '1000', '--hidden', '300', '--serve', '--json', ...DATA]);
       try {
         const page = await open(training.url);

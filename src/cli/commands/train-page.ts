@@ -32,6 +32,7 @@ export async function startTrainPage(
   session.record(configRecord);
   session.setModel(net, { ...info, epoch: 0, iteration: 0 }); // the initial weights, before any step
   const server = await startPage(session, { ...serve, json: config.json });
+  server.keepAlive(false); // while training: a failed run still ends the process
   return {
     event: (e) => session.trainEvent(e, net, info),
     async finish(interrupted, interrupt) {
@@ -39,6 +40,7 @@ export async function startTrainPage(
       if (!interrupted) {
         writeErr(`Training done; the page at ${server.url} shows the trained model (Ctrl-C to stop)`);
         interrupt.training(() => {}); // now the first Ctrl-C ends the wait
+        server.keepAlive(true);
         await untilAborted(interrupt.signal);
       }
       await server.close();
