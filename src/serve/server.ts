@@ -62,7 +62,7 @@ export async function startPageServer(session: PageSession, options: ListenOptio
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // On this machine's own address, only requests for it: a web page elsewhere that made its
     // name resolve to 127.0.0.1 (DNS rebinding) sends its own name as Host and is refused.
-    if (isLoopback(options.host) && !hostAllowed(req.headers.host, port)) throw new HttpError(403, 'Host must be this machine (127.0.0.1 or localhost)');
+    if (isLoopback(options.host) && !hostAllowed(req.headers.host, options.host, port)) throw new HttpError(403, 'Host must be this machine (127.0.0.1 or localhost)');
     const target = req.url ?? '';
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
@@ -90,9 +90,8 @@ export async function startPageServer(session: PageSession, options: ListenOptio
     if (!alive) socket.unref();
   });
   port = (server.address() as AddressInfo).port;
-  const shown = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${shown}:${port}/`,
+    url: `http://${bracketed(options.host)}:${port}/`,
     host: options.host,
     port,
     keepAlive(on) {
@@ -111,9 +110,15 @@ export async function startPageServer(session: PageSession, options: ListenOptio
   };
 }
 
-function hostAllowed(header: string | undefined, port: number): boolean {
+/** The Host header names this machine as the server was told to listen on it, or its usual names. */
+function hostAllowed(header: string | undefined, host: string, port: number): boolean {
   if (header === undefined) return false;
-  return ['127.0.0.1', 'localhost', '[::1]'].some((name) => header === `${name}:${port}`);
+  return [bracketed(host), '127.0.0.1', 'localhost', '[::1]'].some((name) => header.toLowerCase() === `${name}:${port}`);
+}
+
+/** An IPv6 address in brackets, as in URLs and Host headers. */
+function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function listenError(err: NodeJS.ErrnoException, { host, port }: ListenOptions): RuntimeFailure {

@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { describe, it } from 'vitest';
-import { isCi } from './mnist.js';
+import { describeNeeding } from './mnist.js';
 
 /**
  * The system's Chromium for the page's browser tests, driven by playwright-core (which
@@ -19,21 +18,8 @@ export function findChromium(): string | undefined {
  * under CI=true and otherwise skips, saying what to install.
  */
 export function describeBrowser(name: string, fn: () => void): void {
-  if (findChromium() !== undefined) {
-    describe(name, fn);
-    return;
-  }
-  const why = 'no Chromium found (apt-get install -y chromium, or set NN_TRAIN_CHROMIUM to a Chromium or Chrome binary)';
-  if (isCi()) {
-    describe(name, () => {
-      it('has a browser', () => {
-        throw new Error(`${why}; CI=true requires it`);
-      });
-    });
-    return;
-  }
-  console.warn(`skipping "${name}": ${why}`);
-  describe.skip(`${name} (skipped: ${why})`, fn);
+  const missing = findChromium() === undefined ? 'no Chromium found (apt-get install -y chromium, or set NN_TRAIN_CHROMIUM to a Chromium or Chrome binary)' : undefined;
+  describeNeeding(name, missing, 'has a browser', fn);
 }
 
 export interface Browser {

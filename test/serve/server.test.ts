@@ -200,6 +200,29 @@ describe('the serve command', () => {
     await expect(request(s.url, '/api/state')).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('train --serve, Ctrl-C while training: the rows so far, the server closed, exit 130', async () => {
+    const s = await serve(['--epochs', '200', '--batch-size', '50', '--serve', '--json', ...DATA]);
+    await expect.poll(() => s.output.stdout.includes('"type":"epoch"'), { timeout: 30_000 }).toBe(true);
+    const r = await s.stop('SIGINT');
+    expect(r.code).toBe(130);
+    const types = ndjson(r.stdout).map((x) => x.type);
+    expect(types.slice(0, 3)).toEqual(['config', 'serve', 'epoch']);
+    expect(types.slice(-2)).toEqual(['confusion', 'summary']);
+    expect(ndjson(r.stdout).at(-1)).toMatchObject({ type: 'summary', interrupted: true });
+    await expect(request(s.url, '/api/state')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('listens where --host says, and answers requests that name it', async () => {
+    const s = await serve(['serve', '--run', runFile, '--host', '127.0.0.2']);
+    try {
+      expect(s.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/$/);
+      expect(s.output.stderr).not.toMatch(/warning/);
+      expect((await request(s.url, '/api/state')).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('shows a run alone: its records, no model', async () => {
     const s = await serve(['serve', '--run', runFile]);
     try {
