@@ -126,7 +126,7 @@ function showRun() {
   status.hidden = false;
   if (state.summary) {
     const s = state.summary;
-    $('run-summary').textContent = `${s.interrupted ? 'Stopped' : 'Done'} after ${s.iterations} steps, ${s.epochs} epochs in ${s.seconds.toFixed(1)} s: final test accuracy ${fmt(s.finalTestAcc)}, best ${fmt(s.bestTestAcc)} (epoch ${s.bestEpoch}), loss ${fmt(s.finalLoss)}.`;
+    $('run-summary').textContent = `${s.interrupted ? 'Stopped' : 'Done'} after ${s.iterations} steps, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s: final test accuracy ${fmt(s.finalTestAcc)}, best ${fmt(s.bestTestAcc)} (epoch ${s.bestEpoch}), loss ${fmt(s.finalLoss)}.`;
     if (status.dataset.finished !== 'true') status.textContent = `Run: ${c ? `${c.optimizer}, lr ${c.lr}, batch ${c.batchSize}, seed ${c.seed}` : ''}`;
   } else if (c) {
     status.textContent = `Training: epoch ${last ? last.epoch : 0} of ${c.epochs}${last ? ` (step ${last.iteration} of ${c.iterations}), test accuracy ${fmt(last.testAcc)}` : ''}`;
