@@ -26,7 +26,7 @@ const PAGE_DIR = ['src', 'serve', 'page'];
  * page's files. This module runs from src/serve (tsx), dist/serve (tsc), or a bundle in
  * dist/, in a checkout or an installed package; walking up finds the root from each.
  */
-export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
+export function packageRoot(from: string = thisFile()): string {
   let dir = path.dirname(from);
   for (;;) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, ...PAGE_DIR, 'index.html'))) return dir;
@@ -34,6 +34,11 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
     if (up === dir) throw new RuntimeFailure(`cannot find the page's files (${PAGE_DIR.join('/')}) in any folder above ${path.dirname(from)}`);
     dir = up;
   }
+}
+
+/** This module's file: from import.meta.url as an ES module, from __filename in a CommonJS bundle. */
+function thisFile(): string {
+  return typeof import.meta.url === 'string' ? fileURLToPath(import.meta.url) : __filename;
 }
 
 export interface Asset {
