@@ -212,6 +212,14 @@ describe('the serve command', () => {
     await expect(request(s.url, '/api/state')).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  // /proc takes no new files, even from root: the plot fails after training, with the page up.
+  it.runIf(process.platform === 'linux')('train --serve that fails after training: its one-line error, exit 1, the server gone with it', async () => {
+    const r = await run(['--iters', '10', '--batch-size', '50', '--serve', '--plot', '/proc/nn-train-plot.svg', ...DATA]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Serving the page at http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to stop\)$/m);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^nn-train: cannot write \/proc\/nn-train-plot\.svg: E[A-Z]+$/);
+  });
+
   it('listens where --host says, and answers requests that name it', async () => {
     const s = await serve(['serve', '--run', runFile, '--host', '127.0.0.2']);
     try {
