@@ -26,3 +26,11 @@ export function addModelOptions(cmd: Command): Command {
     .option('--model <file>', 'the model, as written by nn-train --save')
     .addOption(new Option('--split <name>', 'test or train').default('test', 'test'));
 }
+
+/** Where the page server listens (validated by ServeOptions in src/config.ts). */
+export function addServeOptions(cmd: Command): Command {
+  return cmd
+    .option('--port <n>', 'port to listen on (default: any free port; the URL is printed)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)')
+    .option('--open', "open the page in the system's browser");
+}

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { DEFAULTS, type TrainConfigValues } from '../../config.js';
+import { DEFAULTS, type ServeOptionValues, type TrainConfigValues } from '../../config.js';
 import { RuntimeFailure } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
@@ -28,7 +28,7 @@ function trainKernels(config: TrainConfigValues): Promise<Kernels> {
  * One training run: data -> network -> trainer -> events -> reporter. Sets exit code 130 when
  * Ctrl-C stopped it (after printing what was done); throws NnTrainErrors for everything else.
  */
-export async function runTrain(config: TrainConfigValues): Promise<void> {
+export async function runTrain(config: TrainConfigValues, serve?: ServeOptionValues): Promise<void> {
   setJsonErrors(config.json); // (before the checks below, so that with --json their errors are records too)
   finishIfStdoutCloses(config.save !== undefined || config.plot !== undefined);
   requireParentFolder('--plot', config.plot);
@@ -48,10 +48,10 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     const epochs = epochCount(iterations, iterPerEpoch);
     const run = { seed: config.seed, iterations, iterPerEpoch, epochs, kernels: kernels.name };
     const architecture = net.architecture;
-    reporter.config(
-      configRecord(version, config, run, record),
-      headline({ ...config, ...run, architecture, dataset: record.name }),
-    );
+    const configRec = configRecord(version, config, run, record);
+    reporter.config(configRec, headline({ ...config, ...run, architecture, dataset: record.name }));
+    // --serve: the page follows the run (its module loads only then).
+    const page = serve && (await (await import('./train-page.js')).startTrainPage(serve, config, configRec, net, data, record));
 
     if (config.gradcheck) {
       const count = Math.min(DEFAULTS.gradcheckCount, data.train.count);
@@ -71,7 +71,10 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
       data,
       rng,
       { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal },
-      (e) => reporter.event(e),
+      (e) => {
+        reporter.event(e);
+        page?.event(e);
+      },
     );
 
     if (config.plot !== undefined && reporter.epochEvents.length > 0) {
@@ -101,6 +104,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
       reporter.notice(`Saved ${architecture} (${config.activation}) to ${config.save}`);
     }
     reporter.writeSummary();
-    if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    if (page) await page.finish(summary.interrupted, interrupt);
+    if (summary.interrupted || page) process.exitCode = EXIT_INTERRUPTED;
   }, createTrainReporter);
 }
