@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanCache } from '../data/net.js';
-import { describeMnist, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
+import { describeMnist, isCi, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
 import { startStaticServer } from '../helpers/static-server.js';
 import { ndjson, type Run } from '../cli/run-cli.js';
 
@@ -15,11 +15,6 @@ import { ndjson, type Run } from '../cli/run-cli.js';
 // Its data cache must land in that user's cache folder, never in the package.
 
 const PKG = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-
-function isCi(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-}
 
 function succeeds(cmd: string, args: string[]): string | undefined {
   try {
