@@ -19,7 +19,7 @@ const { version } = require('../../package.json') as { version: string };
  */
 export function buildProgram(): Command {
   const program = new Command('nn-train')
-    .description('Train, check and understand the backprop network of Deep Learning from Scratch, chapter 5.')
+    .description('Train, check and understand the networks of Deep Learning from Scratch.')
     .version(version, '-V, --version')
     .enablePositionalOptions()
     .showSuggestionAfterError(true)

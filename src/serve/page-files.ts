@@ -18,8 +18,11 @@ export const PAGE_FILES: Readonly<Record<string, { file: string; type: string }>
   '/charts.js': { file: 'charts.js', type: 'text/javascript; charset=utf-8' },
 };
 
-/** Where the page's files live inside the package. */
-const PAGE_DIR = ['src', 'serve', 'page'];
+/**
+ * Where the page's files live inside the package: the build copies them from src/serve/page
+ * into dist/page, so an installed package (which ships dist/, never src/) has them too.
+ */
+const PAGE_DIR = ['dist', 'page'];
 
 /**
  * The package's root: the nearest folder above this module with a package.json and the

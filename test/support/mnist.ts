@@ -34,7 +34,8 @@ function missingFiles(): string[] {
   return Object.keys(MNIST_FILES).filter((f) => !existsSync(path.join(MNIST_DIR, f)));
 }
 
-function isCi(): boolean {
+/** CI=true (or any value but '', 0 or false): tests that need something must then fail, not skip. */
+export function isCi(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
