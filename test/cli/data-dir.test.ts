@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeMnist, MNIST_FILES } from '../helpers/mnist.js';
-import { cleanCache, closedPort, mnistMirror, scratchDirs } from '../data/net.js';
-import { run, type Run } from './run-cli.js';
+import { describeMnist, MNIST_FILES } from '../support/mnist.js';
+import { cleanCache, closedPort, mnistMirror, scratchDirs } from '../support/mirror.js';
+import { run, type Run } from '../support/run-cli.js';
 
 // --data-dir by one rule in every command that reads or downloads a data set: a folder that
 // does not exist yet is made when nn-train downloads into it, and is a typo (exit 2, one line

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataRoot, hostContext, isCheckout, userCacheDir, type DataRootContext } from '../../src/data/data-dir.js';
 import { RuntimeFailure } from '../../src/errors.js';
-import { REPO_ROOT } from '../helpers/mnist.js';
-import { scratchDirs } from './net.js';
+import { REPO_ROOT } from '../support/mnist.js';
+import { scratchDirs } from '../support/mirror.js';
 
 // Where data sets are cached when no --data-dir is given. test/install/install.test.ts checks
 // the same from a real install, as a user who may not write to the package's folder.

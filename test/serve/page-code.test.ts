@@ -4,7 +4,7 @@ import { referenceKernels } from '../../src/kernels/reference.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import { ModelSnapshot } from '../../src/serve/model-snapshot.js';
 import { packageRoot } from '../../src/serve/page-files.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { REPO_ROOT } from '../support/mnist.js';
 // The page's own browser modules: plain JavaScript with no DOM, so Node runs them as they are.
 // @ts-expect-error (no types for the page's JavaScript)

@@ -3,10 +3,10 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanCache } from '../data/net.js';
-import { describeMnist, isCi, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../helpers/mnist.js';
-import { startStaticServer } from '../helpers/static-server.js';
-import { ndjson, type Run } from '../cli/run-cli.js';
+import { cleanCache } from '../support/mirror.js';
+import { describeMnist, isCi, MNIST_DIR, MNIST_FILES, REPO_ROOT } from '../support/mnist.js';
+import { startStaticServer } from '../support/static-server.js';
+import { ndjson, type Run } from '../support/run-cli.js';
 
 // nn-train as users install it: `npm pack` (what the registry would get), `npm install -g` of
 // that tarball into a fresh prefix (dependencies from the npm registry, no devDependencies, no
