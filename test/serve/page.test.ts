@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, launchBrowser, type Browser } from '../support/browser.js';
 import { describeMnist, MNIST_DIR } from '../support/mnist.js';
-import { ndjson, run } from '../cli/run-cli.js';
+import { ndjson, run } from '../support/run-cli.js';
 import { request, serve, type Served } from './serve-process.js';
 
 // The page in a real headless Chromium: a model trained here on the real MNIST, served by the

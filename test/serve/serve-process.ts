@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { collect, start, type Run } from '../cli/run-cli.js';
+import { collect, start, type Run } from '../support/run-cli.js';
 
 /** A running `nn-train serve` (or `train --serve`) child and the URL it printed. */
 export interface Served {

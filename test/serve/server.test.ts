@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ndjson, run } from '../cli/run-cli.js';
+import { ndjson, run } from '../support/run-cli.js';
 import { postPredict, request, serve, type Served } from './serve-process.js';
 
 // The page server's HTTP surface, against the real CLI on 127.0.0.1: what it serves, and every
