@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Dataset, ImageSet } from '../../src/data/dataset.js';
+import type { Dataset } from '../../src/data/dataset.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint.js';
 import { decodeModel } from '../../src/model/model-file.js';
@@ -10,23 +10,12 @@ import { captureTraining, readTrainingState, restoreTraining } from '../../src/t
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../../src/train/optimizers/index.js';
 import type { Optimizer } from '../../src/train/optimizers/optimizer.js';
 import { Rng } from '../../src/train/rng.js';
+import { toySet } from '../helpers/toy-set.js';
 import { Diverged, train, type TrainProgress } from '../../src/train/trainer.js';
 
 const kernels = referenceKernels('float32');
 const LR: Record<OptimizerName, number> = { sgd: 0.5, momentum: 0.1, adagrad: 0.1, adam: 0.01 };
 
-/** 4x4 "images": class c lights up row c, plus noise. */
-function toySet(count: number, seed: number): ImageSet {
-  const rng = new Rng(seed);
-  const images = new Uint8Array(count * 16);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const c = rng.int(4);
-    labels[i] = c;
-    for (let k = 0; k < 16; k++) images[i * 16 + k] = k >> 2 === c ? 200 + rng.int(56) : rng.int(90);
-  }
-  return { count, rows: 4, cols: 4, images, labels };
-}
 const toy: Dataset = { info: { name: 'toy', requested: 'toy', source: 'generated', classes: 4 }, train: toySet(300, 1), test: toySet(60, 2) };
 
 function setup(optimizer: OptimizerName): { net: MultiLayerNet; optimizer: Optimizer; rng: Rng } {
