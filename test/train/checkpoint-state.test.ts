@@ -6,12 +6,13 @@ import { decodeModel } from '../../src/model/model-file.js';
 import { buildNetwork } from '../../src/network/build-network.js';
 import type { MultiLayerNet } from '../../src/network/multi-layer-net.js';
 import type { Params } from '../../src/network/network.js';
+import { matrixFrom } from '../../src/tensor/matrix.js';
 import { captureTraining, readTrainingState, restoreTraining } from '../../src/train/checkpoint-state.js';
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../../src/train/optimizers/index.js';
 import type { Optimizer } from '../../src/train/optimizers/optimizer.js';
 import { Rng } from '../../src/train/rng.js';
 import { toySet } from '../helpers/toy-set.js';
-import { Diverged, train, type TrainProgress } from '../../src/train/trainer.js';
+import { Diverged, train, type TrainEvent, type TrainProgress } from '../../src/train/trainer.js';
 
 const kernels = referenceKernels('float32');
 const LR: Record<OptimizerName, number> = { sgd: 0.5, momentum: 0.1, adagrad: 0.1, adam: 0.01 };
@@ -90,24 +91,32 @@ describe('a checkpoint of the whole training state', () => {
     await trainTo(whole, 100);
 
     const first = setup('momentum');
+    // A layer with running state of its own (as a BatchNorm's), which the steps leave alone.
+    const layerState = (s: ReturnType<typeof setup>, values: number[]) => Object.assign(s.net.layers.get('Relu1')!, { state: { count: matrixFrom('float32', 1, 3, values) } });
+    layerState(first, [1, 2, 3]);
     const controller = new AbortController();
     let bytes: Uint8Array | undefined;
     // Stop mid-epoch (step 47 of 30-step epochs), as Ctrl-C would, and keep the last checkpoint.
-    await train(first.net, first.optimizer, toy, first.rng, { iterations: 100, batchSize: 10, iterPerEpoch: 30, signal: controller.signal, onCheckpoint: (p) => {
+    const onCheckpoint = (p: Readonly<TrainProgress>) => {
       const { tensors, state } = captureTraining(first.net, first.optimizer, first.rng, p, { note: 'anything the caller keeps' });
       bytes = encodeCheckpoint(first.net, tensors, state, {});
-    } }, (e) => {
+    };
+    const stopAt47 = (e: TrainEvent) => {
       if (e.type === 'step' && e.iteration === 47) controller.abort();
-    });
+    };
+    await train(first.net, first.optimizer, toy, first.rng, { iterations: 100, batchSize: 10, iterPerEpoch: 30, signal: controller.signal, onCheckpoint }, stopAt47);
 
     const checkpoint = decodeCheckpoint(bytes!, 'test.ckpt');
     const state = readTrainingState(checkpoint);
     expect(state.progress).toMatchObject({ iteration: 47, epoch: 1, epochSteps: 17 });
     expect(state.run).toEqual({ note: 'anything the caller keeps' });
-    expect([...checkpoint.tensors.keys()]).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3', 'optimizer.v.W1', 'optimizer.v.b1', 'optimizer.v.W2', 'optimizer.v.b2', 'optimizer.v.W3', 'optimizer.v.b3']);
+    expect([...checkpoint.tensors.keys()]).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3', 'optimizer.v.W1', 'optimizer.v.b1', 'optimizer.v.W2', 'optimizer.v.b2', 'optimizer.v.W3', 'optimizer.v.b3', 'layer.Relu1.count']);
 
     const resumed = setup('momentum');
+    expect(() => restoreTraining(checkpoint, state, resumed.net, resumed.optimizer, resumed.rng)).toThrow(/unexpected tensor layer.Relu1.count/);
+    const restored = layerState(resumed, [0, 0, 0]);
     restoreTraining(checkpoint, state, resumed.net, resumed.optimizer, resumed.rng);
+    expect(Array.from(restored.state.count.data)).toEqual([1, 2, 3]);
     const summary = await trainTo(resumed, 100, { from: state.progress });
     expect(bytesOf(resumed.net.params)).toEqual(bytesOf(whole.net.params));
     expect(summary.iterations).toBe(100);

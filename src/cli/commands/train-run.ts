@@ -123,6 +123,7 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
       reporter.notice(`Saved ${architecture} (${config.activation}) to ${config.save}`);
     }
     reporter.writeSummary();
+    if (summary.interrupted && checkpointFile !== undefined) reporter.notice(`Saved the training state to ${checkpointFile}; continue with: nn-train --resume ${checkpointFile}`, true);
     if (summary.interrupted) process.exitCode = interrupt.exitCode;
   });
 }
