@@ -101,6 +101,7 @@ describe('--checkpoint and --resume', () => {
     expect(progress.epoch).toBeGreaterThan(0);
     expect(ndjson(resumed.stdout)[0]).toMatchObject({ type: 'config', resumed: true, fromEpoch: progress.epoch, fromIteration: progress.iteration });
     expect(readFileSync(file('mid-write.safetensors')).equals(whole.model)).toBe(true);
+    expect(tmp()).toEqual([]); // the killed write's temporary file went with the next write
   }, 120_000);
 
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {

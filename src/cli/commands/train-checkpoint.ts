@@ -1,5 +1,5 @@
 import type { TrainConfigValues } from '../../config.js';
-import { fingerprintDifference, fingerprintOf, type DatasetFingerprint } from '../../data/fingerprint.js';
+import { fingerprintDifference, fingerprintOf } from '../../data/fingerprint.js';
 import type { Dataset } from '../../data/dataset.js';
 import { RuntimeFailure } from '../../errors.js';
 import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../../model/checkpoint.js';
@@ -37,22 +37,29 @@ export function restoreResume(resume: Resume, data: Dataset, net: MultiLayerNet,
 }
 
 /**
- * What the trainer calls at each checkpoint: the state encoded at once (the buffers are live)
- * and written whole over `file`.
+ * Writes the trainer's checkpoints to `file`: the state encoded at once (its buffers are live)
+ * and written whole over the previous checkpoint.
  */
-export function checkpointWriter(
-  file: string,
-  run: { config: TrainConfigValues; data: Dataset; iterations: number; iterPerEpoch: number; createdBy: string },
-  net: MultiLayerNet,
-  optimizer: Optimizer,
-  rng: Rng,
-): (progress: Readonly<TrainProgress>) => void {
-  const dataset: DatasetFingerprint = fingerprintOf(run.data);
-  const record = savedRun(run.config, dataset, run.iterations, run.iterPerEpoch);
-  return (progress) => {
-    const { tensors, state } = captureTraining(net, optimizer, rng, progress, { ...record });
-    const extra = { dataset: dataset.name, iterations: String(progress.iteration), dtype: run.config.dtype, createdBy: run.createdBy };
-    writeCheckpoint(file, encodeCheckpoint(net, tensors, state, extra));
+export class CheckpointWriter {
+  written = 0; // checkpoints written by this run
+  private readonly record: SavedRun;
+
+  constructor(
+    readonly file: string,
+    private readonly run: { config: TrainConfigValues; data: Dataset; iterations: number; iterPerEpoch: number; createdBy: string },
+    private readonly net: MultiLayerNet,
+    private readonly optimizer: Optimizer,
+    private readonly rng: Rng,
+  ) {
+    this.record = savedRun(run.config, fingerprintOf(run.data), run.iterations, run.iterPerEpoch);
+  }
+
+  /** The trainer's onCheckpoint. */
+  readonly write = (progress: Readonly<TrainProgress>): void => {
+    const { tensors, state } = captureTraining(this.net, this.optimizer, this.rng, progress, { ...this.record });
+    const extra = { dataset: this.record.dataset.name, iterations: String(progress.iteration), dtype: this.run.config.dtype, createdBy: this.run.createdBy };
+    writeCheckpoint(this.file, encodeCheckpoint(this.net, tensors, state, extra));
+    this.written++;
   };
 }
 

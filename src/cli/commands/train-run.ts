@@ -10,10 +10,10 @@ import { divergedMessage, headline, lossNotFallingMessage, plural } from '../../
 import { confusionOf } from '../../train/confusion.js';
 import { createOptimizer } from '../../train/optimizers/index.js';
 import { Rng } from '../../train/rng.js';
-import { Diverged, epochCount, train, type TrainEvent, type TrainProgress, type TrainSummary } from '../../train/trainer.js';
+import { Diverged, epochCount, train, type TrainEvent, type TrainSummary } from '../../train/trainer.js';
 import { requireParentFolder, writeFileAtomic } from '../files.js';
 import { finishIfStdoutCloses, setJsonErrors, writeOut } from '../output.js';
-import { checkpointWriter, openResume, restoreResume } from './train-checkpoint.js';
+import { CheckpointWriter, openResume, restoreResume } from './train-checkpoint.js';
 import { withData } from './with-data.js';
 
 const require = createRequire(import.meta.url);
@@ -78,21 +78,18 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
     }
 
     interrupt.training((signal) => reporter.stopping(signal));
-    const writeCheckpoint = checkpointFile !== undefined ? checkpointWriter(checkpointFile, { config, data, iterations, iterPerEpoch, createdBy: `nn-train ${version}` }, net, optimizer, rng) : undefined;
-    let checkpoints = 0; // written by this run
-    const onCheckpoint = writeCheckpoint === undefined ? undefined : (p: Readonly<TrainProgress>) => {
-      writeCheckpoint(p);
-      checkpoints++;
-    };
+    const checkpoints = checkpointFile !== undefined ? new CheckpointWriter(checkpointFile, { config, data, iterations, iterPerEpoch, createdBy: `nn-train ${version}` }, net, optimizer, rng) : undefined;
     const emit = (e: TrainEvent): void => {
       if (e.type === 'warning') reporter.warning(e.code, lossNotFallingMessage(e.firstLoss, e.epochLoss, config.lr));
       else reporter.event(e);
     };
     let summary: TrainSummary;
     try {
-      summary = await train(net, optimizer, data, rng, { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, from, onCheckpoint }, emit);
+      summary = await train(net, optimizer, data, rng, { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, from, onCheckpoint: checkpoints?.write }, emit);
     } catch (err) {
-      if (err instanceof Diverged) throw new RuntimeFailure(divergedMessage(err, config.lr, checkpoints > 0 || resume !== undefined ? checkpointFile : undefined));
+      // The checkpoint file, if this run wrote one or resumed from it, holds the last good state.
+      const kept = checkpoints !== undefined && (checkpoints.written > 0 || resume !== undefined) ? checkpoints.file : undefined;
+      if (err instanceof Diverged) throw new RuntimeFailure(divergedMessage(err, config.lr, kept));
       throw err;
     }
 
