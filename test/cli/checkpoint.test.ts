@@ -159,6 +159,8 @@ describe('--checkpoint and --resume', () => {
     expect(same.code, same.stderr).toBe(0);
     expect(same.stdout).toMatch(/│ +3 │ +160 │/);
     expect(existsSync(file('flags2.ckpt'))).toBe(true);
+    const clash = await run(['--resume', ckpt, '--save', ckpt]);
+    expect([clash.code, clash.stderr.trim()]).toEqual([2, `nn-train: --save ${ckpt} is the checkpoint file too; give them different names`]);
   }, 120_000);
 
   it('a damaged, foreign or newer checkpoint: one line naming the problem, exit 1, nothing written', async () => {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { DEFAULTS, type TrainConfigValues } from '../../config.js';
-import { RuntimeFailure } from '../../errors.js';
+import { RuntimeFailure, UsageError } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
 import { buildNetwork } from '../../network/build-network.js';
@@ -40,6 +41,11 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
   const resume = flags.resume !== undefined ? openResume(flags.resume, flags, given) : undefined;
   const config = resume?.config ?? flags;
   const checkpointFile = config.checkpoint ?? config.resume; // a resumed run keeps checkpointing to its file
+  for (const [flag, other] of [['--save', config.save], ['--plot', config.plot]] as const) {
+    if (checkpointFile !== undefined && other !== undefined && resolve(other) === resolve(checkpointFile)) {
+      throw new UsageError(`${flag} ${other} is the checkpoint file too; give them different names`);
+    }
+  }
   // Worker threads start up while the reporter's modules and the data load.
   const kernelsReady = trainKernels(config);
   kernelsReady.catch(() => {}); // (awaited below; this only keeps a failure from going unhandled meanwhile)
