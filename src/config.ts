@@ -114,6 +114,8 @@ export const TrainFields = z.extend(
     threads: z.optional(positiveInt()),
     gradcheck: z._default(z.boolean(), false), // check backprop against numerical gradients before training
     plot: z.optional(z.string().check(z.refine((v) => /\.svg$/i.test(v), 'must be a file name ending in .svg'))),
+    checkpoint: z.optional(nonEmpty('must name a file')), // the whole training state, after every epoch and on Ctrl-C
+    resume: z.optional(nonEmpty('must name a file')), // a --checkpoint file to continue from
   }),
   { ...NetworkOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );

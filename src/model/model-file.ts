@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { RuntimeFailure } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { ACTIVATION_NAMES, MultiLayerNet, type ActivationName } from '../network/multi-layer-net.js';
 import type { Params } from '../network/network.js';
 import type { DType } from '../tensor/matrix.js';
+import { CHECKPOINT_FORMAT, checkpointProblem } from './checkpoint-seal.js';
+import { writeFileDurably } from './durable-write.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
 
 /**
@@ -13,6 +13,7 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } f
  * Wn (h, 10), bn (10) in the training dtype (F32 or F64), and __metadata__ saying what it is.
  * PyTorch (`safetensors.torch.load_file`) and NumPy (`safetensors.numpy.load_file`) read it
  * as it is; W is (inputs, outputs), the book's layout, i.e. the transpose of torch.nn.Linear.
+ * A checkpoint (checkpoint.ts) loads as a model too.
  */
 
 /** What we record about a model; all strings, as safetensors requires. */
@@ -31,6 +32,11 @@ export interface LoadedModel {
 
 /** The model's bytes; pure. `extra` adds metadata (dataset, accuracy, ...). */
 export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): Uint8Array {
+  return encodeSafetensors(modelTensors(net), { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation });
+}
+
+/** The net's parameters as the file's tensors W1, b1, ... (views of the live weights, not copies). */
+export function modelTensors(net: MultiLayerNet): Map<string, Tensor> {
   const dtype = net.kernels.dtype === 'float64' ? 'F64' : 'F32';
   const tensors = new Map<string, Tensor>();
   for (const [name, m] of Object.entries(net.params)) {
@@ -38,22 +44,14 @@ export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): 
     const shape = name.startsWith('b') ? [m.cols] : [m.rows, m.cols];
     tensors.set(name, { dtype, shape, data: m.data });
   }
-  const metadata: ModelMetadata = { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation };
-  return encodeSafetensors(tensors, metadata);
+  return tensors;
 }
 
-/**
- * Writes the model atomically: to a temporary file in the same folder, then renamed over
- * FILE, so an interrupted save never leaves half a model under the name.
- */
+/** Writes the model whole or not at all (see writeFileDurably). */
 export async function saveModel(file: string, net: MultiLayerNet, extra: Record<string, string>): Promise<void> {
-  const bytes = encodeModel(net, extra);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, bytes, { flag: 'wx' });
-    await rename(tmp, file);
+    writeFileDurably(file, encodeModel(net, extra));
   } catch (err) {
-    await unlink(tmp).catch(() => {});
     throw new RuntimeFailure(`cannot save model to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
@@ -86,7 +84,14 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     if (err instanceof SafetensorsError) throw fail(err.message);
     throw err;
   }
-  const { tensors, metadata } = decoded;
+  const { metadata } = decoded;
+  let tensors = decoded.tensors;
+  // A checkpoint is a model too: its weights under the same names, beside the training state.
+  if (metadata.format === CHECKPOINT_FORMAT) {
+    const problem = checkpointProblem(bytes, metadata);
+    if (problem !== null) throw fail(problem);
+    tensors = new Map([...tensors].filter(([name]) => /^[Wb][1-9]\d*$/.test(name)));
+  }
 
   // Names: exactly W1, b1, ..., Wn, bn.
   const layers = [...tensors.keys()].filter((k) => /^W[1-9]\d*$/.test(k)).length;

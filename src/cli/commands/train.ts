@@ -28,6 +28,8 @@ export function trainCommand(): Command {
     .option('--gradcheck', 'check backprop against numerical gradients (float64) before training; exit 1 on failure')
     .option('--plot <file.svg>', 'also draw the accuracy and loss curves to an SVG file')
     .option('--save <file>', 'write the trained model to a .safetensors file')
+    .option('--checkpoint <file>', 'save the whole training state to this file after every epoch and on Ctrl-C or SIGTERM')
+    .option('--resume <file>', 'continue the run a --checkpoint file saved (and keep checkpointing to it); --epochs/--iters may be raised')
     .option('--serve', 'serve the page (nn-train serve) while training: curves as epochs end, then the trained model; Ctrl-C stops');
   addServeOptions(cmd);
   addNetworkOptions(cmd);
@@ -44,7 +46,9 @@ full train and test sets are scored after each epoch and after the last step.
 Examples:
   $ nn-train --hidden 50 --epochs 17                  # the book's experiment
   $ nn-train --iters 10000 --json | jq -c 'select(.type == "epoch")'
-  $ nn-train --dataset mnist-10k --epochs 5 --plot curves.svg`,
+  $ nn-train --dataset mnist-10k --epochs 5 --plot curves.svg
+  $ nn-train --hidden 100,100 --checkpoint run.ckpt   # Ctrl-C, later:
+  $ nn-train --resume run.ckpt                        # ends exactly as if never stopped`,
     )
     // A stray word reaches the default command as an operand: answer as for an unknown command.
     .allowExcessArguments(true)
@@ -54,8 +58,10 @@ Examples:
       const { TrainConfig } = await import('../../config.js');
       const config = parseOptions(TrainConfig, raw);
       const serve = await serveOptions(raw);
+      // The flags typed on the command line (not defaults): a resumed run checks them against its checkpoint.
+      const given = Object.keys(raw).filter((key) => self.getOptionValueSource(key) === 'cli');
       const { runTrain } = await import('./train-run.js');
-      await runTrain(config, serve);
+      await runTrain(config, given, serve);
     });
 }
 
