@@ -9,7 +9,7 @@ export const DEFAULTS = {
   hidden: [50], // hidden layer sizes (--hidden 100,100,100 for three); [50] is the book's 784-50-10 network
   activation: 'relu' as const, // relu | sigmoid, after every hidden Affine layer
   init: 'std' as const, // std (weightInitStd * N(0,1)) | xavier (sqrt(1/n_in)) | he (sqrt(2/n_in)), book 6.2
-  optimizer: 'sgd' as const, // sgd | momentum | adagrad | adam (book 6.1); --lr defaults per optimizer, see DEFAULT_LR
+  optimizer: 'sgd' as const, // sgd | momentum | adagrad | adam | nesterov | rmsprop (book 6.1); --lr defaults per optimizer, see DEFAULT_LR
   momentum: 0.9, // momentum's decay of its velocity
   beta1: 0.9, // Adam's decay of the mean gradient
   beta2: 0.999, // Adam's decay of the mean squared gradient

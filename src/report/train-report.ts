@@ -178,7 +178,7 @@ export function headline(p: {
   kernels: string;
   activation?: string; // relu | sigmoid
   init?: string; // std | xavier | he
-  optimizer?: string; // sgd | momentum | adagrad | adam
+  optimizer?: string; // sgd | momentum | adagrad | adam | nesterov | rmsprop
 }): string {
   const net = p.activation !== undefined ? ` (${p.activation}, ${p.init ?? 'std'} init)` : '';
   return (
