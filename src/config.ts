@@ -45,6 +45,10 @@ const hiddenList = () =>
   );
 const fraction = () =>
   z.coerce.number({ error: 'must be a number in [0, 1)' }).check(z.refine((v) => Number.isFinite(v) && v >= 0 && v < 1, 'must be in [0, 1)'));
+const nonNegativeNumber = () =>
+  z.coerce.number({ error: 'must be a number >= 0' }).check(z.refine((v) => Number.isFinite(v) && v >= 0, 'must be >= 0'));
+const openFraction = () =>
+  z.coerce.number({ error: 'must be a number in (0, 1)' }).check(z.refine((v) => Number.isFinite(v) && v > 0 && v < 1, 'must be in (0, 1)'));
 /** A non-empty string; `message` (it follows the flag name) if it is empty. */
 const nonEmpty = (message: string) => z.string().check(z.minLength(1, message));
 
@@ -53,6 +57,19 @@ export const NetworkOptions = z.object({
   hidden: z._default(hiddenList(), DEFAULTS.hidden),
   activation: z._default(z.enum(ACTIVATION_NAMES, { error: `must be one of ${ACTIVATION_NAMES.join(', ')}` }), DEFAULTS.activation),
   init: z._default(z.enum(INIT_NAMES, { error: `must be one of ${INIT_NAMES.join(', ')}` }), DEFAULTS.init),
+});
+
+/** Chapter 6's regularization and normalization (book 6.3, 6.4); shared by train and search. */
+export const RegularizationOptions = z.object({
+  weightDecay: z._default(nonNegativeNumber(), DEFAULTS.weightDecay), // L2 lambda: 0.5 * lambda * ΣW² on the loss
+  dropout: z._default(fraction(), DEFAULTS.dropout), // Dropout ratio after each hidden activation; 0: none
+  batchNorm: z._default(z.boolean(), false), // BatchNormalization before each hidden activation
+});
+
+/** Which training images are used, and which of them are held out (book 6.5.1); train and search. */
+export const SubsetOptions = z.object({
+  trainSize: z.optional(positiveInt()), // the first N training images only
+  validationSplit: z.optional(openFraction()), // the last fraction of those held out for validation
 });
 
 /** Where the data comes from; shared by every command that reads a data set. */
@@ -101,7 +118,7 @@ export const TrainFields = z.extend(
     gradcheck: z._default(z.boolean(), false), // check backprop against numerical gradients before training
     plot: z.optional(z.string().check(z.refine((v) => /\.svg$/i.test(v), 'must be a file name ending in .svg'))),
   }),
-  { ...NetworkOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
+  { ...NetworkOptions.shape, ...RegularizationOptions.shape, ...SubsetOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );
 
 /** TrainFields with the learning rate resolved: --lr, else the optimizer's book default. */

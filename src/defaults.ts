@@ -21,6 +21,8 @@ export const DEFAULTS = {
   dtype: 'float32' as const, // training precision; the gradient check always runs in float64
   backend: 'auto' as const, // kernels: auto | wasm | js | reference (src/kernels/backends.ts); the gradient check always uses reference
   threads: undefined as number | undefined, // threads for evaluation; unset: all cores (results are the same with any count)
+  weightDecay: 0, // L2 lambda (book 6.4.2: 0.1 in overfit_weight_decay.py); 0 adds nothing
+  dropout: 0, // ratio dropped after each hidden activation (book 6.4.3: 0.2 in overfit_dropout.py); 0: no Dropout layers
   dataset: 'mnist' as const, // mnist | fashion-mnist | mnist-10k (bundled, offline)
   gradcheckCount: 3, // training images used by the gradient check (the book's first 3)
   gradcheckTolerance: 1e-6, // a gradient check fails when any |numerical - backprop| exceeds this

@@ -33,14 +33,30 @@ export interface LoadedModel {
 export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): Uint8Array {
   const dtype = net.kernels.dtype === 'float64' ? 'F64' : 'F32';
   const tensors = new Map<string, Tensor>();
-  for (const [name, m] of Object.entries(net.params)) {
-    // Biases are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
-    const shape = name.startsWith('b') ? [m.cols] : [m.rows, m.cols];
+  for (const [name, m] of Object.entries({ ...net.params, ...net.buffers })) {
+    // Biases (and batch norm's vectors) are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
+    const shape = name.startsWith('W') ? [m.rows, m.cols] : [m.cols];
     tensors.set(name, { dtype, shape, data: m.data });
   }
-  const metadata: ModelMetadata = { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation };
+  const metadata: ModelMetadata = { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation, ...layerMetadata(net) };
   return encodeSafetensors(tensors, metadata);
 }
+
+/**
+ * What the layers between the Affines are, for eval and predict to rebuild them: batchNorm
+ * "true" (tensors gamma_i, beta_i, runningMean_i, runningVar_i for each hidden layer i) and the
+ * dropout ratio (inference scales by 1 - ratio). Written only when present, so a plain net's
+ * file is as before.
+ */
+function layerMetadata(net: MultiLayerNet): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (net.spec.batchNorm === true) out.batchNorm = 'true';
+  if ((net.spec.dropout ?? 0) > 0) out.dropout = String(net.spec.dropout);
+  return out;
+}
+
+/** Batch norm's tensors for hidden layer i, in the file. */
+const BATCHNORM_TENSORS = ['gamma', 'beta', 'runningMean', 'runningVar'] as const;
 
 /**
  * Writes the model atomically: to a temporary file in the same folder, then renamed over
@@ -88,13 +104,19 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
   }
   const { tensors, metadata } = decoded;
 
-  // Names: exactly W1, b1, ..., Wn, bn.
+  // Names: exactly W1, b1, ..., Wn, bn (and with batch norm gamma_i, beta_i, runningMean_i, runningVar_i for i < n).
   const layers = [...tensors.keys()].filter((k) => /^W[1-9]\d*$/.test(k)).length;
   if (layers === 0) throw fail('holds no weight tensor W1');
+  const batchNorm = metadata.batchNorm === 'true';
+  if (metadata.batchNorm !== undefined && !batchNorm) throw fail(`__metadata__ batchNorm is ${JSON.stringify(metadata.batchNorm)}, expected "true" or no entry`);
   for (const name of tensors.keys()) {
     const m = /^([Wb])([1-9]\d*)$/.exec(name);
-    if (m === null || Number(m[2]) > layers) throw fail(`holds an unexpected tensor ${JSON.stringify(name)} (expected W1, b1, ..., W${layers}, b${layers})`);
+    const bn = /^(gamma|beta|runningMean|runningVar)([1-9]\d*)$/.exec(name);
+    if (bn !== null && batchNorm && Number(bn[2]) < layers) continue;
+    if (m === null || Number(m[2]) > layers) throw fail(`holds an unexpected tensor ${JSON.stringify(name)} (expected W1, b1, ..., W${layers}, b${layers}${batchNorm ? ' and batch norm tensors' : ''})`);
   }
+  const dropout = metadata.dropout === undefined ? 0 : Number(metadata.dropout);
+  if (!(dropout >= 0 && dropout < 1)) throw fail(`__metadata__ dropout is ${JSON.stringify(metadata.dropout)}, expected a ratio in [0, 1)`);
   const dtypes = new Set([...tensors.values()].map((t) => t.dtype));
   if (dtypes.size !== 1) throw fail('mixes F32 and F64 tensors');
 
@@ -135,10 +157,23 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     params[`W${i}`] = W;
     params[`b${i}`] = b;
   }
+  const buffers: Params = {};
+  if (batchNorm) {
+    for (let i = 1; i < layers; i++) {
+      for (const kind of BATCHNORM_TENSORS) {
+        const t = tensors.get(`${kind}${i}`);
+        if (t === undefined) throw fail(`has no tensor ${kind}${i} (batchNorm is "true")`);
+        if (t.shape.length !== 1 || t.shape[0] !== sizes[i]) throw fail(`${kind}${i} has shape [${t.shape}], expected [${sizes[i]}]`);
+        const m = kernels.alloc(1, sizes[i]); // (1, n_i)
+        m.data.set(t.data);
+        (kind === 'gamma' || kind === 'beta' ? params : buffers)[`${kind}${i}`] = m;
+      }
+    }
+  }
   const net = new MultiLayerNet(
     kernels,
-    { inputSize: sizes[0], hiddenSizes: sizes.slice(1, -1), outputSize: sizes[sizes.length - 1], activation: activation as ActivationName },
-    { params },
+    { inputSize: sizes[0], hiddenSizes: sizes.slice(1, -1), outputSize: sizes[sizes.length - 1], activation: activation as ActivationName, batchNorm, dropout },
+    { params, buffers },
   );
   return {
     net,

@@ -29,6 +29,11 @@ export function buildNetwork(kernels: Kernels, rng: Rng, s: NetworkSettings): Mu
   );
 }
 
+/** The network's settings from a config that has them (train's, search's): all but the input and output sizes. */
+export function networkSettings(c: Omit<NetworkSettings, 'inputSize' | 'outputSize'>): Omit<NetworkSettings, 'inputSize' | 'outputSize'> {
+  return { hidden: c.hidden, activation: c.activation, init: c.init, weightInitStd: c.weightInitStd, batchNorm: c.batchNorm, dropout: c.dropout, weightDecay: c.weightDecay };
+}
+
 /** "100,100,100" -> [100, 100, 100]; throws RangeError naming what is wrong. */
 export function parseHidden(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());

@@ -1,8 +1,9 @@
 import type { Dataset } from '../data/dataset.js';
+import type { ImageSet } from '../data/dataset.js';
 import type { ImageSource } from '../kernels/kernels.js';
 import type { ImageBatch } from '../kernels/kernels.js';
 import type { Network } from '../network/network.js';
-import { accuracyNow, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
+import { accuracyNow, evaluate, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import type { Rng } from '../tensor/rng.js';
 
@@ -12,6 +13,11 @@ export interface TrainOptions {
   batchSize: number; // the book: 100
   iterPerEpoch: number; // max(trainSize / batchSize, 1), as the book
   signal?: AbortSignal; // Ctrl-C: stop after the current step
+  /**
+   * Held-out training images (book 6.5.1): when given, each epoch scores them (valAcc) instead
+   * of the test set (testAcc NaN), and the test set is scored once, after the last step.
+   */
+  validation?: ImageSet | null;
 }
 
 /** The trainer reports through these events and never prints (nanoGPT's rule). */
@@ -24,7 +30,8 @@ export type TrainEvent =
       iteration: number;
       loss: number; // mean training loss over this epoch's steps
       trainAcc: number;
-      testAcc: number;
+      testAcc: number; // NaN when a validation set is scored instead
+      valAcc?: number; // only with a validation set
       seconds: number; // wall time since the previous epoch's event (or the start)
       elapsedSeconds: number;
     }
@@ -38,8 +45,10 @@ export interface TrainSummary {
   finalLoss: number;
   finalTrainAcc: number;
   finalTestAcc: number;
-  bestTestAcc: number;
-  bestEpoch: number;
+  bestTestAcc: number; // NaN with a validation set: the test set is scored at the end only
+  bestEpoch: number; // the epoch of the best per-epoch score: test, or validation when there is one
+  finalValAcc: number; // NaN without a validation set
+  bestValAcc: number; // NaN without a validation set
   seconds: number;
   imagesPerSecond: number; // training images through forward + backward per second
 }
@@ -105,7 +114,10 @@ export async function train(
     t: new Uint8Array(batchSize), // t: (batchSize)
     indices: new Int32Array(batchSize),
   };
-  net.kernels.loadImages(data.test);
+  const heldOut = options.validation ?? null;
+  // What each epoch scores beside the training set: the validation set if there is one.
+  const scored = heldOut ?? data.test;
+  net.kernels.loadImages(scored);
   const epochs = epochCount(iterations, iterPerEpoch);
   emit({ type: 'start', iterations, iterPerEpoch, epochs, batchSize });
 
@@ -116,8 +128,8 @@ export async function train(
   let epochSteps = 0;
   let epoch = 0;
   let lastLoss = NaN;
-  let final = { loss: NaN, trainAcc: NaN, testAcc: NaN };
-  let best = { testAcc: -1, epoch: 0 };
+  let final = { loss: NaN, trainAcc: NaN, testAcc: NaN, valAcc: NaN };
+  let best = { acc: -1, epoch: 0 };
   let done = 0;
 
   // An epoch ended, its accuracies still being counted (on the kernels' other threads, from a
@@ -127,11 +139,17 @@ export async function train(
   const report = (): void => {
     const { epoch, iteration, loss, accuracy } = scoring!;
     scoring = null;
-    const { trainAcc, testAcc } = accuracy.take();
+    const { trainAcc, testAcc: scoredAcc } = accuracy.take();
     const now = performance.now();
-    emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc, seconds: (now - epochStarted) / 1000, elapsedSeconds: (now - started) / 1000 });
-    final = { loss, trainAcc, testAcc };
-    if (testAcc > best.testAcc) best = { testAcc, epoch };
+    const seconds = (now - epochStarted) / 1000, elapsedSeconds = (now - started) / 1000;
+    if (heldOut === null) {
+      emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: scoredAcc, seconds, elapsedSeconds });
+      final = { loss, trainAcc, testAcc: scoredAcc, valAcc: NaN };
+    } else {
+      emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: NaN, valAcc: scoredAcc, seconds, elapsedSeconds });
+      final = { loss, trainAcc, testAcc: NaN, valAcc: scoredAcc };
+    }
+    if (scoredAcc > best.acc) best = { acc: scoredAcc, epoch };
     epochStarted = now;
   };
 
@@ -150,10 +168,10 @@ export async function train(
       epochLoss = 0;
       epochSteps = 0;
       // The last epoch's accuracies are counted at once, on every thread: no steps are left.
-      let accuracy = i < iterations ? startAccuracy(net, data.train, data.test, weights) : null;
+      let accuracy = i < iterations ? startAccuracy(net, data.train, scored, weights) : null;
       if (accuracy === null) {
         emit({ type: 'evaluating', epoch });
-        accuracy = accuracyNow(net, data.train, data.test);
+        accuracy = accuracyNow(net, data.train, scored);
       }
       scoring = { epoch, iteration: i, loss, accuracy };
       if (accuracy.ready()) report();
@@ -167,6 +185,9 @@ export async function train(
   }
 
   if (scoring !== null) report(); // stopped (Ctrl-C) while an epoch's accuracies were being counted
+  // With a validation set, the test set is scored once, at the end (book 6.5.1).
+  if (heldOut !== null && done > 0) final.testAcc = evaluate(net, data.test);
+  const bestAcc = best.acc < 0 ? NaN : best.acc;
   const seconds = (performance.now() - started) / 1000;
   const summary: TrainSummary = {
     iterations: done,
@@ -175,8 +196,10 @@ export async function train(
     finalLoss: Number.isNaN(final.loss) ? lastLoss : final.loss,
     finalTrainAcc: final.trainAcc,
     finalTestAcc: final.testAcc,
-    bestTestAcc: best.testAcc < 0 ? NaN : best.testAcc,
+    bestTestAcc: heldOut === null ? bestAcc : NaN,
     bestEpoch: best.epoch,
+    finalValAcc: final.valAcc,
+    bestValAcc: heldOut === null ? NaN : bestAcc,
     seconds,
     imagesPerSecond: (done * batchSize) / seconds,
   };
