@@ -5,6 +5,7 @@ import { BACKENDS } from './kernels/backends.js';
 import { parseHidden } from './network/build-network.js';
 import { ACTIVATION_NAMES, INIT_NAMES } from './network/names.js';
 import { DEFAULT_LR, OPTIMIZER_NAMES } from './train/optimizers/index.js';
+import { parseRange } from './train/search.js';
 
 /**
  * The training run's configuration: one zod schema, one source of truth. Commander hands us
@@ -141,6 +142,67 @@ export const GradcheckConfig = z.extend(
 );
 
 export type GradcheckConfigValues = z.infer<typeof GradcheckConfig>;
+
+/** A --lr or --weight-decay of `nn-train search`: "min:max" (log-uniform) or a fixed number >= (or >) `least`. */
+const searchRange = (least: number, inclusive: boolean) =>
+  z.pipe(
+    z.union([z.string(), z.number()]),
+    z.transform((v, ctx) => {
+      try {
+        return parseRange(String(v), { value: least, inclusive });
+      } catch (err) {
+        ctx.issues.push({ code: 'custom', message: (err as Error).message, input: v });
+        return z.NEVER;
+      }
+    }),
+  );
+
+/** --shard I/N: 1 <= I <= N. */
+const shard = () =>
+  z.pipe(
+    z.string(),
+    z.transform((v, ctx) => {
+      const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+      const [index, count] = m === null ? [NaN, NaN] : [Number(m[1]), Number(m[2])];
+      if (!(index >= 1 && count >= 1 && index <= count)) {
+        ctx.issues.push({ code: 'custom', message: 'must be I/N with 1 <= I <= N, e.g. 1/4', input: v });
+        return z.NEVER;
+      }
+      return { index, count };
+    }),
+  );
+
+/** `nn-train search`: the book's hyperparameter_optimization.py (section 6.5.3). */
+export const SearchConfig = z.extend(
+  z.object({
+    lr: z._default(searchRange(0, false), () => parseRange(DEFAULTS.search.lr, { value: 0, inclusive: false })),
+    weightDecay: z._default(searchRange(0, true), () => parseRange(DEFAULTS.search.weightDecay, { value: 0, inclusive: true })),
+    trials: z._default(positiveInt(), DEFAULTS.search.trials),
+    epochs: z._default(positiveInt(), DEFAULTS.search.epochs),
+    batchSize: z._default(positiveInt(), DEFAULTS.batchSize),
+    optimizer: TrainFields.shape.optimizer,
+    momentum: TrainFields.shape.momentum,
+    beta1: TrainFields.shape.beta1,
+    beta2: TrainFields.shape.beta2,
+    weightInitStd: TrainFields.shape.weightInitStd,
+    seed: TrainFields.shape.seed,
+    hidden: z._default(hiddenList(), DEFAULTS.search.hidden),
+    activation: NetworkOptions.shape.activation,
+    init: z._default(NetworkOptions.shape.init, DEFAULTS.search.init),
+    dropout: RegularizationOptions.shape.dropout,
+    batchNorm: RegularizationOptions.shape.batchNorm,
+    trainSize: z._default(positiveInt(), DEFAULTS.search.trainSize),
+    validationSplit: z._default(openFraction(), DEFAULTS.search.validationSplit),
+    jobs: z.optional(positiveInt()), // processes running trials; unset: one per core
+    shard: z.optional(shard()),
+    top: z._default(positiveInt(), DEFAULTS.search.top),
+    plot: TrainFields.shape.plot,
+    summarize: z.optional(z.array(z.string())), // trial records to rank instead of running trials
+  }),
+  { ...DataOptions.shape, ...OutputOptions.shape },
+);
+
+export type SearchConfigValues = z.infer<typeof SearchConfig>;
 
 function isMirrorUrl(v: string): boolean {
   try {

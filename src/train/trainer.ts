@@ -18,6 +18,8 @@ export interface TrainOptions {
    * of the test set (testAcc NaN), and the test set is scored once, after the last step.
    */
   validation?: ImageSet | null;
+  /** With a validation set: false leaves the test set unscored even at the end (a search's trials). */
+  scoreTestAtEnd?: boolean;
 }
 
 /** The trainer reports through these events and never prints (nanoGPT's rule). */
@@ -186,7 +188,7 @@ export async function train(
 
   if (scoring !== null) report(); // stopped (Ctrl-C) while an epoch's accuracies were being counted
   // With a validation set, the test set is scored once, at the end (book 6.5.1).
-  if (heldOut !== null && done > 0) final.testAcc = evaluate(net, data.test);
+  if (heldOut !== null && done > 0 && options.scoreTestAtEnd !== false) final.testAcc = evaluate(net, data.test);
   const bestAcc = best.acc < 0 ? NaN : best.acc;
   const seconds = (performance.now() - started) / 1000;
   const summary: TrainSummary = {
