@@ -6,6 +6,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // spawns the CLI goes into this list.
 const CLI_TESTS = [
   'test/cli/commands/download.test.ts',
+  'test/cli/commands/search.test.ts',
+  'test/cli/commands/train-chapter6.test.ts',
   'test/cli/main.test.ts',
   'test/cli/program.test.ts',
   'test/cli/startup.test.ts',

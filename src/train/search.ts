@@ -20,24 +20,24 @@ export interface Range {
 
 /**
  * "1e-6:1e-2" (log-uniform; both bounds > 0, min <= max) or a plain number (fixed, must be
- * >= `least`). Throws a RangeError whose message follows the flag name.
+ * >= `least`). Throws a RangeError whose message follows the flag name (the caller adds the value).
  */
 export function parseRange(text: string, least: { value: number; inclusive: boolean }): Range {
   const parts = text.split(':');
   const num = (s: string): number => {
     const v = s.trim() === '' ? NaN : Number(s);
-    if (!Number.isFinite(v)) throw new RangeError(`must be a number or a range min:max, got ${text}`);
+    if (!Number.isFinite(v)) throw new RangeError('must be a number or a range min:max');
     return v;
   };
   if (parts.length === 1) {
     const v = num(parts[0]);
-    if (least.inclusive ? v < least.value : v <= least.value) throw new RangeError(`must be ${least.inclusive ? '>=' : '>'} ${least.value}, got ${text}`);
+    if (least.inclusive ? v < least.value : v <= least.value) throw new RangeError(`must be ${least.inclusive ? '>=' : '>'} ${least.value}`);
     return { min: v, max: v, fixed: true, text };
   }
-  if (parts.length !== 2) throw new RangeError(`must be a number or a range min:max, got ${text}`);
+  if (parts.length !== 2) throw new RangeError('must be a number or a range min:max');
   const [min, max] = parts.map(num);
-  if (!(min > 0 && max > 0)) throw new RangeError(`range bounds must be > 0 (the range is log-uniform), got ${text}`);
-  if (min > max) throw new RangeError(`range min must be <= max, got ${text}`);
+  if (!(min > 0 && max > 0)) throw new RangeError('range bounds must be > 0 (the range is log-uniform)');
+  if (min > max) throw new RangeError('range min must be <= max');
   return { min, max, fixed: false, text };
 }
 
