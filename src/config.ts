@@ -138,7 +138,7 @@ export const GradcheckConfig = z.extend(
     count: z._default(positiveInt(), DEFAULTS.gradcheckCount),
     tolerance: z._default(positiveNumber(), DEFAULTS.gradcheckTolerance),
   }),
-  { ...NetworkOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
+  { ...NetworkOptions.shape, ...RegularizationOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );
 
 export type GradcheckConfigValues = z.infer<typeof GradcheckConfig>;

@@ -67,11 +67,14 @@ export abstract class LayerStack implements Network {
     return this.kernels.countCorrect(this.predict(x, false), t) / x.rows;
   }
 
+  /** The central differences' step: the book's 1e-4 unless a net needs a finer one. */
+  protected numericalStep = 1e-4;
+
   numericalGradient(x: MatrixOrImages, t: Target): Params {
     const f = () => this.loss(x, t, true); // the function gradient() differentiates
     const grads: Params = {};
     for (const [name, param] of Object.entries(this.params)) {
-      grads[name] = numericalGradient(this.kernels, f, param);
+      grads[name] = numericalGradient(this.kernels, f, param, this.numericalStep);
     }
     return grads;
   }

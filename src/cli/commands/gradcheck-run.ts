@@ -66,6 +66,9 @@ export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<
       tolerance: opts.tolerance,
       seed: opts.seed,
       weightInitStd: opts.weightInitStd,
+      weightDecay: opts.weightDecay,
+      dropout: opts.dropout,
+      batchNorm: opts.batchNorm,
       dataset: record,
       seconds: (performance.now() - started) / 1000,
     };
