@@ -40,7 +40,7 @@ function cell(t: TrialResult, rank: number, x0: number, y0: number): string {
   };
   return [
     '<g>',
-    `<text x="${left + w / 2}" y="${y0 + 14}" text-anchor="middle">Best-${rank + 1} (trial ${t.index + 1}): val ${t.valAcc.toFixed(3)}</text>`,
+    `<text x="${left + w / 2}" y="${y0 + 14}" text-anchor="middle">Best-${rank + 1} (trial ${t.index}): val ${t.valAcc.toFixed(3)}</text>`,
     `<rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="#999"/>`,
     ...[0, 0.5, 1].map((v) => `<text x="${left - 4}" y="${sy(v).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${v}</text>`),
     `<text x="${left + w / 2}" y="${top + h + 14}" text-anchor="middle" fill="#555">lr ${t.lr.toExponential(1)}, wd ${t.weightDecay.toExponential(1)}</text>`,

@@ -32,14 +32,14 @@ export function trialFromRecord(value: unknown): TrialResult | null {
   return { index: r.index as number, seed: num(r.seed), lr: num(r.lr), weightDecay: num(r.weightDecay), valAcc: num(r.valAcc), trainAcc: num(r.trainAcc), curve };
 }
 
-/** The line a finished trial gets on stderr without --json. */
+/** The line a finished trial gets on stderr without --json (trials are numbered from 0, as in the records and --shard). */
 export function trialLine(t: TrialResult, trials: number): string {
-  return `trial ${t.index + 1}/${trials}: val acc ${t.valAcc.toFixed(4)}, train acc ${t.trainAcc.toFixed(4)} | lr ${t.lr.toExponential(3)}, weight decay ${t.weightDecay.toExponential(3)}`;
+  return `trial ${t.index} of 0..${trials - 1}: val acc ${t.valAcc.toFixed(4)}, train acc ${t.trainAcc.toFixed(4)} | lr ${t.lr.toExponential(3)}, weight decay ${t.weightDecay.toExponential(3)}`;
 }
 
 /** The best `top` of the ranked trials, as the book prints them ("Best-1(val acc:0.83) | lr:..., weight decay:..."), in a table. */
 export function searchTable(ranked: readonly TrialResult[], top: number, style: Style): string {
-  const rows = ranked.slice(0, top).map((t, k) => [k + 1, t.index + 1, t.valAcc.toFixed(4), t.trainAcc.toFixed(4), t.lr.toExponential(3), t.weightDecay.toExponential(3)]);
+  const rows = ranked.slice(0, top).map((t, k) => [k + 1, t.index, t.valAcc.toFixed(4), t.trainAcc.toFixed(4), t.lr.toExponential(3), t.weightDecay.toExponential(3)]);
   return renderTable(['rank', 'trial', 'val acc', 'train acc', 'lr', 'weight decay'], rows, style, ['right', 'right', 'right', 'right', 'right', 'right']);
 }
 

@@ -46,7 +46,7 @@ export function searchCommand(): Command {
       `
 Each finished trial prints a \`trial\` record (--json) or a line on stderr; the best trials
 follow as a table (a \`search\` record with --json), ranked by final validation accuracy,
-ties by trial index. The test set is never used.
+ties by trial index. Trials are numbered from 0. The test set is never used.
 
 Examples:
   $ nn-train search --trials 100 --epochs 50 --plot search.svg       # the book's search
