@@ -1,17 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// Two projects, chosen by path. `cli` holds the tests that run the built program
-// (bin/nn-train.js runs dist/), so it builds once before they start; `unit` imports the sources
-// directly and builds nothing (`npx vitest run test/layers` starts at once). A new test that
-// spawns the CLI goes into this list.
-const CLI_TESTS = [
-  'test/cli/commands/download.test.ts',
-  'test/cli/commands/search.test.ts',
-  'test/cli/commands/train-chapter6.test.ts',
-  'test/cli/main.test.ts',
-  'test/cli/program.test.ts',
-  'test/cli/startup.test.ts',
-];
+// Two projects, chosen by folder. `cli` holds the tests that run the built program (bin/nn-train.js
+// runs dist/): everything under test/cli and test/serve, and any other file named *.cli.test.ts.
+// It builds once before they start. `unit` imports the sources directly and builds nothing
+// (`npx vitest run test/layers` starts at once).
+const CLI_TESTS = ['test/cli/**/*.test.ts', 'test/serve/**/*.test.ts', 'test/**/*.cli.test.ts'];
 
 export default defineConfig({
   test: {

@@ -20,7 +20,7 @@
 // output file sits in dist/, a sibling of src/): those paths mean what they mean when the
 // sources run (vitest, tsx), and the installed package can live anywhere.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,3 +55,7 @@ await build({
   plugins: [sourceModuleUrl],
   logLevel: 'warning',
 });
+
+// The page's static files are served as they are: copied beside the bundle, since an installed
+// package ships dist/ and not src/.
+await cp(path.join(ROOT, 'src/serve/page'), path.join(ROOT, 'dist/page'), { recursive: true });

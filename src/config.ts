@@ -88,6 +88,20 @@ export const ModelOptions = z.object({
   split: z._default(z.enum(['test', 'train'], { error: 'must be test or train' }), 'test'),
 });
 
+/** Where the page server listens (serve, train --serve). */
+export const ServeOptions = z.object({
+  port: z._default(
+    z.coerce
+      .number({ error: 'must be a port number from 0 to 65535 (0: any free port)' })
+      .check(z.refine((v) => Number.isInteger(v) && v >= 0 && v <= 65535, 'must be a port number from 0 to 65535 (0: any free port)')),
+    0,
+  ),
+  host: z._default(nonEmpty('must name an address to listen on'), '127.0.0.1'), // this machine only, unless the user says otherwise
+  open: z._default(z.boolean(), false), // open the page in the system's browser
+});
+
+export type ServeOptionValues = z.infer<typeof ServeOptions>;
+
 /** How results are printed; not part of the experiment. */
 export const OutputOptions = z.object({
   json: z._default(z.boolean(), false), // NDJSON records on stdout instead of the table
@@ -118,6 +132,8 @@ export const TrainFields = z.extend(
     threads: z.optional(positiveInt()),
     gradcheck: z._default(z.boolean(), false), // check backprop against numerical gradients before training
     plot: z.optional(z.string().check(z.refine((v) => /\.svg$/i.test(v), 'must be a file name ending in .svg'))),
+    checkpoint: z.optional(nonEmpty('must name a file')), // the whole training state, after every epoch and on Ctrl-C
+    resume: z.optional(nonEmpty('must name a file')), // a --checkpoint file to continue from
   }),
   { ...NetworkOptions.shape, ...RegularizationOptions.shape, ...SubsetOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );

@@ -22,10 +22,10 @@ export { TwoLayerNet } from './network/two-layer-net.js';
 export { numericalGradient } from './network/numerical-gradient.js';
 export { gradientCheck, type ParamCheck } from './network/gradient-check.js';
 export { Rng } from './tensor/rng.js';
-export { train, type TrainEvent, type TrainOptions, type TrainSummary } from './train/trainer.js';
+export { train, Diverged, type TrainEvent, type TrainOptions, type TrainProgress, type TrainSummary } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
 export { Sgd } from './train/optimizers/sgd.js';
-export type { Optimizer } from './train/optimizers/optimizer.js';
+export type { Optimizer, OptimizerState } from './train/optimizers/optimizer.js';
 export type { Dataset, DatasetInfo, ImageSet } from './data/dataset.js';
 export { DATASET_NAMES, type DatasetName } from './data/dataset-names.js';
 export {
@@ -50,3 +50,5 @@ export { createOptimizer, DEFAULT_LR, OPTIMIZER_NAMES, type OptimizerName, type 
 export { confusionMatrix, confusionOf, predictClasses, recalls, precisions, accuracyOf, type ConfusionMatrix } from './train/confusion.js';
 export { saveModel, loadModel, encodeModel, decodeModel, type LoadedModel, type ModelMetadata } from './model/model-file.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsFile, type Tensor } from './model/safetensors.js';
+export { encodeCheckpoint, decodeCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from './model/checkpoint.js';
+export { captureTraining, readTrainingState, restoreTraining, type TrainingState } from './train/checkpoint-state.js';

@@ -18,11 +18,24 @@ export function writeFileAtomic(file: string, text: string): void {
   }
 }
 
-/** At the door: a folder the user named must exist (a typo should not start a download). */
-export function requireFolder(flag: string, dir: string | undefined): void {
+/**
+ * At the door, --data-dir by one rule for every command that reads or downloads a data set: a
+ * folder that does not exist yet is made when nn-train downloads into it (the data module
+ * makes it then); when nothing would be downloaded into it (--offline, or the bundled
+ * mnist-10k), a missing folder can only be a typo, reported before any work. That is a usage
+ * error, exit 2, as for --plot or --save into a missing folder: the command line names
+ * something that is not there. Exit 1 stays for what goes wrong while running (the network,
+ * a checksum, a folder nn-train may not write to).
+ */
+export function requireDataFolder(opts: { dataDir?: string; dataset: string; offline?: boolean }): void {
+  const dir = opts.dataDir;
   if (dir === undefined) return;
-  if (!existsSync(dir)) throw new UsageError(`${flag}: no such folder: ${dir}`);
-  if (!statSync(dir).isDirectory()) throw new UsageError(`${flag}: not a folder: ${dir}`);
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--data-dir: not a folder: ${dir}`);
+    return;
+  }
+  const why = opts.dataset === 'mnist-10k' ? 'mnist-10k is bundled: nothing is downloaded' : opts.offline ? '--offline: nothing is downloaded' : undefined;
+  if (why) throw new UsageError(`--data-dir: no such folder: ${dir} (${why})`);
 }
 
 /** At the door: an output file's folder must exist, so a long run does not fail at its end. */

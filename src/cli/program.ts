@@ -7,6 +7,7 @@ import { gradcheckCommand } from './commands/gradcheck.js';
 import { inspectGradientsCommand } from './commands/inspect-gradients.js';
 import { predictCommand } from './commands/predict.js';
 import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { stderrStream, writeOut } from './output.js';
 
@@ -19,7 +20,7 @@ const { version } = require('../../package.json') as { version: string };
  */
 export function buildProgram(): Command {
   const program = new Command('nn-train')
-    .description('Train, check and understand the backprop network of Deep Learning from Scratch, chapter 5.')
+    .description('Train, check and understand the networks of Deep Learning from Scratch.')
     .version(version, '-V, --version')
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(predictCommand());
   program.addCommand(searchCommand());
+  program.addCommand(serveCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
   // commander's output goes through output.ts: help into a closed pipe ends quietly.

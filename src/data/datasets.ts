@@ -1,9 +1,9 @@
 import { constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RuntimeFailure } from '../errors.js';
 import { loadBundled } from './bundled.js';
+import { dataRoot, type DataRootContext } from './data-dir.js';
 import type { Dataset, ImageSet } from './dataset.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -82,17 +82,13 @@ const SPECS: Record<DownloadableDataset, RemoteSpec> = {
 
 const CLASSES = 10;
 
-/** src/data or dist/data -> the project root. */
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
 /**
- * The folder a data set is cached in: <root>/<dataset>, where the cache root is
- * NN_TRAIN_DATA_DIR if set, else <project>/data. Each data set has its own subfolder, so
- * mnist and fashion-mnist (whose files have the same names) never share one.
+ * The folder a data set is cached in when none is named: <root>/<dataset>, the root chosen
+ * by dataRoot (data-dir.ts): NN_TRAIN_DATA_DIR, else data/ in a checkout, else the user's
+ * cache folder.
  */
-export function defaultDataDir(dataset: DatasetName, env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.NN_TRAIN_DATA_DIR ? path.resolve(env.NN_TRAIN_DATA_DIR) : path.join(PROJECT_ROOT, 'data');
-  return path.join(root, dataset);
+export function defaultDataDir(dataset: DatasetName, ctx?: DataRootContext): string {
+  return path.join(dataRoot(ctx), dataset);
 }
 
 /** --mirror, else NN_TRAIN_MIRROR, else the built-in list. */
@@ -148,7 +144,6 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false
   const spec = SPECS[dataset];
   const dir = path.resolve(opts.dataDir ?? defaultDataDir(dataset));
   const searchDirs = opts.searchDirs ?? [...spec.searchDirs];
-  const emit = opts.onEvent ?? (() => undefined);
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new RuntimeFailure(`data folder ${dir} is not a folder`);
   }
@@ -163,16 +158,51 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false
       true,
     );
   }
+  // The folder is made only now, when something will be downloaded into it (an offline run
+  // or a complete cache never makes one); `made` is the topmost folder mkdir created.
+  let made: string | undefined;
   if (missing.length > 0) {
     try {
-      await mkdir(dir, { recursive: true });
+      made = await mkdir(dir, { recursive: true });
       await access(dir, constants.W_OK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new RuntimeFailure(`cannot write to data folder ${dir}${code ? ` (${code})` : ''}`);
+      const hint = opts.dataDir === undefined ? '; set NN_TRAIN_DATA_DIR or pass --data-dir to use another folder' : '';
+      throw new RuntimeFailure(`cannot write to data folder ${dir}${code ? ` (${code})` : ''}${hint}`);
     }
   }
 
+  try {
+    return { dataset, dir, gathered: await gatherFiles(found, dir, dataset, mirrors, opts, startDecoding) };
+  } catch (err) {
+    // A failed first download (no network, a typo'd mirror) leaves no empty folders behind.
+    if (made !== undefined) await removeEmptyFolders(dir, made);
+    throw err;
+  }
+}
+
+/** Removes `dir` and its parents up to `top` while each is empty: what mkdir -p made for nothing. */
+async function removeEmptyFolders(dir: string, top: string): Promise<void> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      await rmdir(d); // only ever removes an empty folder
+    } catch {
+      return;
+    }
+    if (d === top || path.dirname(d) === d) return;
+  }
+}
+
+/** Reads (or downloads, then reads) each of the four files and checks it. */
+async function gatherFiles(
+  found: ReadonlyArray<{ spec: FileSpec; at: string | undefined }>,
+  dir: string,
+  dataset: DownloadableDataset,
+  mirrors: readonly string[],
+  opts: Omit<LoadOptions, 'fallback'>,
+  startDecoding: boolean,
+): Promise<Gathered[]> {
+  const emit = opts.onEvent ?? (() => undefined);
   const gathered: Gathered[] = [];
   for (const { spec: f, at } of found) {
     let file: string;
@@ -225,7 +255,7 @@ async function gather(opts: Omit<LoadOptions, 'fallback'>, startDecoding = false
     }
     gathered.push({ file, path: filePath, bytes: content.length, md5, ok, check, expectedMd5, source, spec: f, content, ...(decoding && { decoding }) });
   }
-  return { dataset, dir, gathered };
+  return gathered;
 }
 
 /** The file in the first folder that has it, gzip'd or raw. */

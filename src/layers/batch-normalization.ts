@@ -22,6 +22,8 @@ export class BatchNormalization implements Layer {
   readonly op: { readonly kind: 'batchnorm'; readonly gamma: Matrix; readonly beta: Matrix; readonly runningMean: Matrix; readonly runningVar: Matrix; readonly eps: number };
   readonly params: { gamma: Matrix; beta: Matrix };
   readonly grads: { gamma: Matrix; beta: Matrix };
+  /** Carried from step to step and saved by checkpoints: the running statistics. */
+  readonly state: { runningMean: Matrix; runningVar: Matrix };
 
   private xc: Matrix | null = null; // xc: (N, D), x - batch mean
   private xn: Matrix | null = null; // xn: (N, D), xc / std
@@ -45,6 +47,7 @@ export class BatchNormalization implements Layer {
     this.params = { gamma, beta };
     this.grads = { gamma: kernels.alloc(1, D), beta: kernels.alloc(1, D) }; // dgamma, dbeta: (1, D)
     this.std = new Float64Array(D);
+    this.state = { runningMean, runningVar };
     this.op = { kind: 'batchnorm', gamma, beta, runningMean, runningVar, eps: BATCHNORM_EPS };
   }
 

@@ -22,6 +22,13 @@ export interface Layer {
   backward(dout: Matrix): Matrix;
   readonly params?: Record<string, Matrix>;
   readonly grads?: Record<string, Matrix>;
+  /**
+   * What else the layer carries from step to step (a BatchNorm's running mean and variance),
+   * by name: a checkpoint saves each as the tensor "layer.<layer name>.<name>" and restores it
+   * by copying into the same matrix. Random draws (a Dropout's masks) should come from the
+   * run's Rng, whose state a checkpoint saves too.
+   */
+  readonly state?: Record<string, Matrix>;
 }
 
 /** Returns `current` if it already has the shape, else a fresh matrix from the backend. */

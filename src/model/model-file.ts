@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { RuntimeFailure } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { ACTIVATION_NAMES, MultiLayerNet, type ActivationName } from '../network/multi-layer-net.js';
 import type { Params } from '../network/network.js';
 import type { DType } from '../tensor/matrix.js';
+import { CHECKPOINT_FORMAT, checkpointProblem } from './checkpoint-seal.js';
+import { writeFileDurably } from './durable-write.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
 
 /**
@@ -13,6 +13,7 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } f
  * Wn (h, 10), bn (10) in the training dtype (F32 or F64), and __metadata__ saying what it is.
  * PyTorch (`safetensors.torch.load_file`) and NumPy (`safetensors.numpy.load_file`) read it
  * as it is; W is (inputs, outputs), the book's layout, i.e. the transpose of torch.nn.Linear.
+ * A checkpoint (checkpoint.ts) loads as a model too.
  */
 
 /** What we record about a model; all strings, as safetensors requires. */
@@ -31,15 +32,26 @@ export interface LoadedModel {
 
 /** The model's bytes; pure. `extra` adds metadata (dataset, accuracy, ...). */
 export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): Uint8Array {
-  const dtype = net.kernels.dtype === 'float64' ? 'F64' : 'F32';
+  const tensors = modelTensors(net);
+  // Batch norm's running statistics belong to the trained model (a checkpoint keeps them as layer state).
+  for (const [name, m] of Object.entries(net.buffers)) tensors.set(name, { dtype: tensorDtype(net), shape: [m.cols], data: m.data });
+  return encodeSafetensors(tensors, { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation, ...layerMetadata(net) });
+}
+
+/** The net's parameters as the file's tensors W1, b1, ... (views of the live weights, not copies). */
+export function modelTensors(net: MultiLayerNet): Map<string, Tensor> {
+  const dtype = tensorDtype(net);
   const tensors = new Map<string, Tensor>();
-  for (const [name, m] of Object.entries({ ...net.params, ...net.buffers })) {
-    // Biases (and batch norm's vectors) are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
+  for (const [name, m] of Object.entries(net.params)) {
+    // Biases (and batch norm's gamma and beta) are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
     const shape = name.startsWith('W') ? [m.rows, m.cols] : [m.cols];
     tensors.set(name, { dtype, shape, data: m.data });
   }
-  const metadata: ModelMetadata = { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation, ...layerMetadata(net) };
-  return encodeSafetensors(tensors, metadata);
+  return tensors;
+}
+
+function tensorDtype(net: MultiLayerNet): 'F32' | 'F64' {
+  return net.kernels.dtype === 'float64' ? 'F64' : 'F32';
 }
 
 /**
@@ -58,18 +70,11 @@ function layerMetadata(net: MultiLayerNet): Record<string, string> {
 /** Batch norm's tensors for hidden layer i, in the file. */
 const BATCHNORM_TENSORS = ['gamma', 'beta', 'runningMean', 'runningVar'] as const;
 
-/**
- * Writes the model atomically: to a temporary file in the same folder, then renamed over
- * FILE, so an interrupted save never leaves half a model under the name.
- */
+/** Writes the model whole or not at all (see writeFileDurably). */
 export async function saveModel(file: string, net: MultiLayerNet, extra: Record<string, string>): Promise<void> {
-  const bytes = encodeModel(net, extra);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, bytes, { flag: 'wx' });
-    await rename(tmp, file);
+    writeFileDurably(file, encodeModel(net, extra));
   } catch (err) {
-    await unlink(tmp).catch(() => {});
     throw new RuntimeFailure(`cannot save model to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
@@ -102,7 +107,16 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     if (err instanceof SafetensorsError) throw fail(err.message);
     throw err;
   }
-  const { tensors, metadata } = decoded;
+  const { metadata } = decoded;
+  let tensors = decoded.tensors;
+  // A checkpoint is a model too: its weights under the same names, beside the training state.
+  if (metadata.format === CHECKPOINT_FORMAT) {
+    const problem = checkpointProblem(bytes, metadata);
+    if (problem !== null) throw fail(problem);
+    // (The checkpoint of a net with batch norm or dropout is read by --resume; as a model it would lack its layers.)
+    if (tensors.has('gamma1')) throw fail('is the checkpoint of a net with batch norm: resume it, or --save the model, to evaluate it');
+    tensors = new Map([...tensors].filter(([name]) => /^[Wb][1-9]\d*$/.test(name)));
+  }
 
   // Names: exactly W1, b1, ..., Wn, bn (and with batch norm gamma_i, beta_i, runningMean_i, runningVar_i for i < n).
   const layers = [...tensors.keys()].filter((k) => /^W[1-9]\d*$/.test(k)).length;

@@ -9,6 +9,13 @@ import type { TrainEvent, TrainSummary } from '../train/trainer.js';
  */
 export type EpochEvent = Extract<TrainEvent, { type: 'epoch' }>;
 
+/** Where a resumed run started: its checkpoint and the step and epoch it had reached. */
+export interface ResumeRecord {
+  file: string;
+  epoch: number;
+  iteration: number;
+}
+
 export interface DatasetRecord {
   name: string;
   requested: string;
@@ -22,14 +29,33 @@ export function datasetRecord(info: DatasetInfo, trainCount: number, testCount: 
   return { name: info.name, requested: info.requested, source: info.source, classes: info.classes, trainCount, testCount };
 }
 
-/** The first record: everything needed to repeat the run. */
+/**
+ * The first record: everything needed to repeat the run. A resumed run says so (`resumed`)
+ * and from where (`fromEpoch`, `fromIteration`: what its checkpoint had done); its epoch
+ * records continue the numbering.
+ */
 export function configRecord(
   version: string,
   config: object,
   run: { seed: number; iterations: number; iterPerEpoch: number; epochs: number; kernels: string },
   dataset: DatasetRecord,
+  resume?: ResumeRecord,
 ): object {
-  return { type: 'config', version, seed: run.seed, config: { ...config, ...run }, dataset };
+  return {
+    type: 'config',
+    version,
+    seed: run.seed,
+    config: { ...config, ...run },
+    dataset,
+    resumed: resume !== undefined,
+    fromEpoch: resume?.epoch ?? null,
+    fromIteration: resume?.iteration ?? null,
+  };
+}
+
+/** A warning (also on stderr): `code` is stable for scripts, `message` for people. */
+export function warningRecord(code: string, message: string): object {
+  return { type: 'warning', code, message };
 }
 
 export function epochRecord(e: EpochEvent): object {

@@ -11,6 +11,7 @@ import {
   gradcheckRecord,
   summaryRecord,
   toJsonLine,
+  warningRecord,
 } from './records.js';
 import { thousands } from './thousands.js';
 
@@ -32,6 +33,7 @@ export class TrainReporter extends CommandReporter {
   private plan = { iterations: 0, iterPerEpoch: 1, epochs: 0, batchSize: 0 };
   private epochStarted = performance.now(); // when this epoch's first step was reported (its ETA's clock)
   private pendingSummary: TrainSummary | undefined;
+  private stoppedBy = 'Ctrl-C';
 
   constructor(o: ReporterOptions, ora?: OraFactory) {
     super(o, ora);
@@ -94,9 +96,25 @@ export class TrainReporter extends CommandReporter {
     this.pendingSummary = undefined;
   }
 
-  /** The first Ctrl-C: training stops after the current step. */
-  stopping(): void {
-    this.notice(this.o.err.chalk.yellow('Stopping after this step (Ctrl-C again to quit at once)...'), true);
+  /** The first Ctrl-C (or SIGTERM): training stops after the current step. */
+  stopping(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT'): void {
+    this.stoppedBy = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal';
+    this.notice(this.o.err.chalk.yellow(`Stopping after this step (${again} to quit at once)...`), true);
+  }
+
+  /** A warning: on stderr always, and as a `warning` record with --json. */
+  warning(code: string, message: string): void {
+    this.notice(this.o.err.chalk.yellow(`warning: ${message}`), true);
+    if (this.o.json) this.o.write(toJsonLine(warningRecord(code, message)));
+  }
+
+  /**
+   * A resumed run's earlier epochs: not printed again (they were, by the run that made the
+   * checkpoint), but part of the chart and the plot.
+   */
+  resumed(records: readonly EpochEvent[]): void {
+    this.epochs.push(...records);
   }
 
   protected override clearLive(): void {
@@ -113,7 +131,7 @@ export class TrainReporter extends CommandReporter {
     const c = this.o.out.chalk;
     const lines: string[] = [];
     if (s.interrupted) {
-      lines.push(c.yellow(`Stopped by Ctrl-C after ${thousands(s.iterations)} of ${thousands(this.plan.iterations)} iterations.`));
+      lines.push(c.yellow(`Stopped by ${this.stoppedBy} after ${thousands(s.iterations)} of ${thousands(this.plan.iterations)} iterations.`));
     }
     if (s.epochs > 0) {
       const best = Number.isNaN(s.bestValAcc) ? `best test acc ${s.bestTestAcc.toFixed(4)}` : `val acc ${s.finalValAcc.toFixed(4)}, best val acc ${s.bestValAcc.toFixed(4)}`;
@@ -193,4 +211,18 @@ export function headline(p: {
 
 export function plural(n: number, word: string): string {
   return `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The warning when the first epoch's mean loss is not below the first step's. */
+export function lossNotFallingMessage(firstLoss: number, epochLoss: number, lr: number): string {
+  return (
+    `the loss did not fall in the first epoch (${firstLoss.toFixed(4)} at the first step, ${epochLoss.toFixed(4)} on average over epoch 1): ` +
+    `the learning rate ${lr} is likely too large; try a smaller --lr`
+  );
+}
+
+/** The one line when training diverged; `checkpoint` is the file that keeps the last good state. */
+export function divergedMessage(d: { iteration: number; what: 'loss' | 'weights'; value: number }, lr: number, checkpoint?: string): string {
+  const kept = checkpoint !== undefined ? `; ${checkpoint} keeps the last good state` : '';
+  return `training diverged at step ${thousands(d.iteration)}: the ${d.what === 'loss' ? 'loss' : 'weights'} became ${d.value}; the learning rate ${lr} is too large, try a smaller --lr${kept}`;
 }

@@ -80,11 +80,35 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * Everything the next draws depend on, as plain numbers (a checkpoint saves it): the four
+   * state words and the second normal of a Box-Muller pair, if one is waiting.
+   */
+  getState(): RngState {
+    return { s: Array.from(this.s), spareNormal: this.spareNormal };
+  }
+
+  /** Continues from a state getState() returned: the same draws follow, bit for bit. */
+  setState(state: RngState): void {
+    const { s, spareNormal } = state;
+    if (s.length !== 4 || !s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) throw new RangeError('Rng.setState: s must be four 32-bit unsigned integers');
+    if (s.every((w) => w === 0)) throw new RangeError('Rng.setState: an all-zero state never leaves zero');
+    if (spareNormal !== null && !Number.isFinite(spareNormal)) throw new RangeError('Rng.setState: spareNormal must be a finite number or null');
+    this.s.set(s);
+    this.spareNormal = spareNormal;
+  }
+
   /** n indices drawn uniformly from [0, size) with replacement, like np.random.choice(size, n). */
   choice(size: number, out: Int32Array): Int32Array {
     for (let i = 0; i < out.length; i++) out[i] = this.int(size);
     return out;
   }
+}
+
+/** An Rng's whole state (see Rng.getState). */
+export interface RngState {
+  s: number[]; // the four xoshiro128** words, each 0..2^32-1
+  spareNormal: number | null;
 }
 
 /** x's 32 bits rotated left by k, as a signed 32-bit integer. */

@@ -1,5 +1,4 @@
-import type { Dataset } from '../data/dataset.js';
-import type { ImageSet } from '../data/dataset.js';
+import type { Dataset, ImageSet } from '../data/dataset.js';
 import type { ImageSource } from '../kernels/kernels.js';
 import type { ImageBatch } from '../kernels/kernels.js';
 import type { Network } from '../network/network.js';
@@ -9,7 +8,7 @@ import type { Rng } from '../tensor/rng.js';
 
 /** What a training run is told; the CLI builds it from the validated config. */
 export interface TrainOptions {
-  iterations: number; // total SGD steps (the book: 10,000)
+  iterations: number; // total SGD steps (the book: 10,000), counting those of the run resumed
   batchSize: number; // the book: 100
   iterPerEpoch: number; // max(trainSize / batchSize, 1), as the book
   signal?: AbortSignal; // Ctrl-C: stop after the current step
@@ -20,25 +19,50 @@ export interface TrainOptions {
   validation?: ImageSet | null;
   /** With a validation set: false leaves the test set unscored even at the end (a search's trials). */
   scoreTestAtEnd?: boolean;
+  /** Where to start: a checkpoint's progress (the net, optimizer and rng restored to match). */
+  from?: TrainProgress;
+  /**
+   * Called after each epoch's record and once more when the run ends or is stopped, with the
+   * weights, the optimizer's and the rng's state all at `progress.iteration` (a checkpoint).
+   */
+  onCheckpoint?: (progress: Readonly<TrainProgress>) => void;
 }
 
 /** The trainer reports through these events and never prints (nanoGPT's rule). */
 export type TrainEvent =
   | { type: 'start'; iterations: number; iterPerEpoch: number; epochs: number; batchSize: number }
   | { type: 'step'; iteration: number; loss: number }
-  | {
-      type: 'epoch';
-      epoch: number;
-      iteration: number;
-      loss: number; // mean training loss over this epoch's steps
-      trainAcc: number;
-      testAcc: number; // NaN when a validation set is scored instead
-      valAcc?: number; // only with a validation set
-      seconds: number; // wall time since the previous epoch's event (or the start)
-      elapsedSeconds: number;
-    }
+  | EpochEvent
   | { type: 'evaluating'; epoch: number } // the steps wait for this epoch's accuracies
+  // The first epoch's mean loss is not below the first step's: the learning rate is likely too large.
+  | { type: 'warning'; code: 'loss-not-falling'; firstLoss: number; epochLoss: number }
   | { type: 'done'; summary: TrainSummary };
+
+export interface EpochEvent {
+  type: 'epoch';
+  epoch: number;
+  iteration: number;
+  loss: number; // mean training loss over this epoch's steps
+  trainAcc: number;
+  testAcc: number; // NaN when a validation set is scored instead
+  valAcc?: number; // only with a validation set
+  seconds: number; // wall time since the previous epoch's event (or the start)
+  elapsedSeconds: number;
+}
+
+/**
+ * Where a run stands between two steps, besides the weights and the optimizer's and rng's
+ * state: what a checkpoint saves and what a resumed run starts from.
+ */
+export interface TrainProgress {
+  iteration: number; // steps taken
+  epoch: number; // epochs ended, each with its record in `records`
+  epochLoss: number; // the sum of this epoch's step losses so far, for its mean
+  epochSteps: number; // this epoch's steps so far
+  firstLoss: number | null; // the run's first step's loss (null before it), for the warning
+  seconds: number; // training time so far
+  records: EpochEvent[];
+}
 
 export interface TrainSummary {
   iterations: number; // steps actually taken
@@ -53,6 +77,17 @@ export interface TrainSummary {
   bestValAcc: number; // NaN without a validation set
   seconds: number;
   imagesPerSecond: number; // training images through forward + backward per second
+}
+
+/** Training stopped because a loss or a weight stopped being a finite number. */
+export class Diverged extends Error {
+  constructor(
+    readonly iteration: number, // the step after which it was seen
+    readonly what: 'loss' | 'weights',
+    readonly value: number, // the loss, or the first bad weight
+  ) {
+    super(`training diverged at step ${iteration}: the ${what === 'loss' ? 'loss' : 'weights'} became ${value}`);
+  }
 }
 
 /** What a step draws its batch from and fills: made once per training run. */
@@ -93,6 +128,10 @@ export function epochCount(iterations: number, iterPerEpoch: number): number {
  * steps, and after the last step, it scores the full train and test sets (where the kernels
  * have a thread to spare, beside the next epoch's steps: see startAccuracy).
  *
+ * Resuming is starting from a given state: options.from, with the net, optimizer and rng
+ * restored to the same step, continues exactly as the run that was never stopped. A loss or
+ * weight that becomes NaN or infinite throws Diverged at once (no checkpoint is taken after it).
+ *
  * Async only so that Ctrl-C and spinners get a turn: it yields to the event loop every
  * 50 ms, which costs nothing measurable.
  */
@@ -104,7 +143,7 @@ export async function train(
   options: TrainOptions,
   emit: (event: TrainEvent) => void,
 ): Promise<TrainSummary> {
-  const { iterations, batchSize, iterPerEpoch } = options;
+  const { iterations, batchSize, iterPerEpoch, onCheckpoint } = options;
   const D = data.train.rows * data.train.cols;
   // The kernels fill x from the images their way (the fast ones as lists of nonzero pixels,
   // made once per set here), so a step converts no pixels and allocates nothing.
@@ -123,16 +162,15 @@ export async function train(
   const epochs = epochCount(iterations, iterPerEpoch);
   emit({ type: 'start', iterations, iterPerEpoch, epochs, batchSize });
 
-  const started = performance.now();
-  let epochStarted = started;
-  let lastYield = started;
-  let epochLoss = 0;
-  let epochSteps = 0;
-  let epoch = 0;
+  // A fresh run starts from nothing; a resumed one where its checkpoint left off.
+  const p: TrainProgress = options.from
+    ? { ...options.from, records: [...options.from.records] }
+    : { iteration: 0, epoch: 0, epochLoss: 0, epochSteps: 0, firstLoss: null, seconds: 0, records: [] };
+  const startIteration = p.iteration;
+  const started = performance.now() - p.seconds * 1000;
+  let epochStarted = performance.now();
+  let lastYield = epochStarted;
   let lastLoss = NaN;
-  let final = { loss: NaN, trainAcc: NaN, testAcc: NaN, valAcc: NaN };
-  let best = { acc: -1, epoch: 0 };
-  let done = 0;
 
   // An epoch ended, its accuracies still being counted (on the kernels' other threads, from a
   // copy of the weights: see startAccuracy) while the next epoch's steps go on.
@@ -144,40 +182,56 @@ export async function train(
     const { trainAcc, testAcc: scoredAcc } = accuracy.take();
     const now = performance.now();
     const seconds = (now - epochStarted) / 1000, elapsedSeconds = (now - started) / 1000;
-    if (heldOut === null) {
-      emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: scoredAcc, seconds, elapsedSeconds });
-      final = { loss, trainAcc, testAcc: scoredAcc, valAcc: NaN };
-    } else {
-      emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: NaN, valAcc: scoredAcc, seconds, elapsedSeconds });
-      final = { loss, trainAcc, testAcc: NaN, valAcc: scoredAcc };
-    }
-    if (scoredAcc > best.acc) best = { acc: scoredAcc, epoch };
+    const e: EpochEvent = heldOut === null
+      ? { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: scoredAcc, seconds, elapsedSeconds }
+      : { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: NaN, valAcc: scoredAcc, seconds, elapsedSeconds };
+    p.records.push(e);
+    emit(e);
+    // A learning rate too large shows at once: the first epoch ends no lower than it started.
+    if (epoch === 1 && iteration > 1 && !(loss < p.firstLoss!)) emit({ type: 'warning', code: 'loss-not-falling', firstLoss: p.firstLoss!, epochLoss: loss });
     epochStarted = now;
+    checkpointDue = onCheckpoint !== undefined;
+  };
+  // A checkpoint is due after each epoch's record. It is taken only when no epoch is being
+  // scored, so that its records, counters and weights all describe the same step.
+  let checkpointDue = false;
+  let savedAt = p.iteration;
+  const checkpoint = (): void => {
+    requireFiniteWeights(net, p.iteration);
+    p.seconds = (performance.now() - started) / 1000;
+    checkpointDue = false;
+    savedAt = p.iteration;
+    onCheckpoint!(p);
   };
 
-  for (let i = 1; i <= iterations; i++) {
+  for (let i = p.iteration + 1; i <= iterations; i++) {
     lastLoss = sgdStep(net, optimizer, rng, batch);
-    epochLoss += lastLoss;
-    epochSteps++;
-    done = i;
+    // NaN weights make a NaN loss within a step, so the loss is the one check every step needs.
+    if (!Number.isFinite(lastLoss)) throw new Diverged(i, 'loss', lastLoss);
+    p.firstLoss ??= lastLoss;
+    p.epochLoss += lastLoss;
+    p.epochSteps++;
+    p.iteration = i;
     emit({ type: 'step', iteration: i, loss: lastLoss });
     if (scoring?.accuracy.ready()) report();
 
     if (i % iterPerEpoch === 0 || i === iterations) {
-      epoch++;
       if (scoring !== null) report(); // the previous epoch's, if it is still being counted
-      const loss = epochLoss / epochSteps;
-      epochLoss = 0;
-      epochSteps = 0;
+      requireFiniteWeights(net, i);
+      p.epoch++;
+      const loss = p.epochLoss / p.epochSteps;
+      p.epochLoss = 0;
+      p.epochSteps = 0;
       // The last epoch's accuracies are counted at once, on every thread: no steps are left.
       let accuracy = i < iterations ? startAccuracy(net, data.train, scored, weights) : null;
       if (accuracy === null) {
-        emit({ type: 'evaluating', epoch });
+        emit({ type: 'evaluating', epoch: p.epoch });
         accuracy = accuracyNow(net, data.train, scored);
       }
-      scoring = { epoch, iteration: i, loss, accuracy };
+      scoring = { epoch: p.epoch, iteration: i, loss, accuracy };
       if (accuracy.ready()) report();
     }
+    if (checkpointDue && scoring === null) checkpoint();
 
     if (performance.now() - lastYield > 50) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -187,24 +241,36 @@ export async function train(
   }
 
   if (scoring !== null) report(); // stopped (Ctrl-C) while an epoch's accuracies were being counted
-  // With a validation set, the test set is scored once, at the end (book 6.5.1).
-  if (heldOut !== null && done > 0 && options.scoreTestAtEnd !== false) final.testAcc = evaluate(net, data.test);
-  const bestAcc = best.acc < 0 ? NaN : best.acc;
+  if (onCheckpoint !== undefined && (checkpointDue || savedAt !== p.iteration)) checkpoint(); // the end, or stopped mid-epoch
   const seconds = (performance.now() - started) / 1000;
+  const final = p.records.length > 0 ? p.records[p.records.length - 1] : undefined;
+  // The best epoch by what the epochs scored: the test set, or the validation set if there is one.
+  const score = (e: EpochEvent): number => e.valAcc ?? e.testAcc;
+  const best = p.records.reduce<EpochEvent | undefined>((b, e) => (score(e) > (b === undefined ? -1 : score(b)) ? e : b), undefined);
+  // With a validation set, the test set is scored once, at the end (book 6.5.1).
+  const finalTestAcc = heldOut === null ? final?.testAcc ?? NaN : p.iteration > 0 && options.scoreTestAtEnd !== false ? evaluate(net, data.test) : NaN;
   const summary: TrainSummary = {
-    iterations: done,
-    epochs: epoch,
-    interrupted: done < iterations,
-    finalLoss: Number.isNaN(final.loss) ? lastLoss : final.loss,
-    finalTrainAcc: final.trainAcc,
-    finalTestAcc: final.testAcc,
-    bestTestAcc: heldOut === null ? bestAcc : NaN,
-    bestEpoch: best.epoch,
-    finalValAcc: final.valAcc,
-    bestValAcc: heldOut === null ? NaN : bestAcc,
+    iterations: p.iteration,
+    epochs: p.epoch,
+    interrupted: p.iteration < iterations,
+    finalLoss: final?.loss ?? lastLoss,
+    finalTrainAcc: final?.trainAcc ?? NaN,
+    finalTestAcc,
+    bestTestAcc: heldOut === null ? best?.testAcc ?? NaN : NaN,
+    bestEpoch: best?.epoch ?? 0,
+    finalValAcc: final?.valAcc ?? NaN,
+    bestValAcc: heldOut === null ? NaN : best?.valAcc ?? NaN,
     seconds,
-    imagesPerSecond: (done * batchSize) / seconds,
+    imagesPerSecond: ((p.iteration - startIteration) * batchSize) / (seconds - (options.from?.seconds ?? 0)),
   };
   emit({ type: 'done', summary });
   return summary;
+}
+
+/** Throws Diverged if any weight is NaN or infinite (checked at epoch ends and before a checkpoint). */
+function requireFiniteWeights(net: Network, iteration: number): void {
+  for (const m of Object.values(net.params)) {
+    const data = m.data;
+    for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k])) throw new Diverged(iteration, 'weights', data[k]);
+  }
 }

@@ -38,14 +38,14 @@ describe.concurrent('usage errors: exit 2 and one line naming the flag', () => {
     [['--mirror', 'ftp://example.org/'], /^nn-train: --mirror must be an http:, https: or file: URL, got ftp:\/\/example.org\/$/],
     [['--plot', 'curves.png'], /^nn-train: --plot must be a file name ending in .svg, got curves.png$/],
     [['--plot', '/no/such/folder/curves.svg', ...SMALL], /^nn-train: --plot: no such folder for \/no\/such\/folder\/curves.svg/],
-    [['--data-dir', '/no/such/folder'], /^nn-train: --data-dir: no such folder: \/no\/such\/folder$/],
+    [['--data-dir', '/no/such/folder', '--offline'], /^nn-train: --data-dir: no such folder: \/no\/such\/folder \(--offline: nothing is downloaded\)$/],
     [['--hiden', '50'], /^nn-train: unknown option '--hiden' \(did you mean --hidden\?\)$/],
     [['demo'], /^nn-train: missing required argument 'name'$/],
     [['--epochs'], /^nn-train: option '--epochs <n>' argument missing$/],
     [['gradchek'], /^nn-train: unknown command 'gradchek' \(did you mean gradcheck\?\)/],
     [['gradcheck', '--count', '0'], /^nn-train: --count must be a positive integer, got 0$/],
     [['gradcheck', '--tolerance', '-1'], /^nn-train: --tolerance must be > 0, got -1$/],
-    [['gradcheck', '--data-dir', '/no/such/folder'], /^nn-train: --data-dir: no such folder: \/no\/such\/folder$/],
+    [['gradcheck', '--data-dir', '/no/such/folder', '--offline'], /^nn-train: --data-dir: no such folder: \/no\/such\/folder \(--offline: nothing is downloaded\)$/],
   ];
   it.each(cases)('%j', async (args, message) => {
     const r = await run(args);
@@ -63,9 +63,9 @@ describe.concurrent('usage errors: exit 2 and one line naming the flag', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe("nn-train: unknown option '--hiden' (did you mean --hidden?)\n");
     expect(ndjson(unknown.stdout)).toEqual([{ type: 'error', message: "unknown option '--hiden' (did you mean --hidden?)", exitCode: 2 }]);
-    const late = await run(['--json', '--data-dir', '/no/such/folder']);
+    const late = await run(['--json', '--data-dir', '/no/such/folder', '--offline']);
     expect(late.code).toBe(2);
-    expect(ndjson(late.stdout)).toEqual([{ type: 'error', message: '--data-dir: no such folder: /no/such/folder', exitCode: 2 }]);
+    expect(ndjson(late.stdout)).toEqual([{ type: 'error', message: '--data-dir: no such folder: /no/such/folder (--offline: nothing is downloaded)', exitCode: 2 }]);
   });
 });
 

@@ -237,13 +237,12 @@ describe('md5HexInSlices', () => {
 });
 
 describe('the cache folder', () => {
-  it('is <root>/<dataset>: the root is NN_TRAIN_DATA_DIR, else <project>/data', () => {
-    expect(defaultDataDir('mnist', {})).toBe(path.join(REPO_ROOT, 'data', 'mnist'));
-    expect(defaultDataDir('fashion-mnist', {})).toBe(path.join(REPO_ROOT, 'data', 'fashion-mnist'));
+  it('is <root>/<dataset>, one folder per data set (test/data/data-dir.test.ts: how the root is chosen)', () => {
     // Both data sets have files named train-images-idx3-ubyte.gz: one root, two folders.
-    expect(defaultDataDir('mnist', { NN_TRAIN_DATA_DIR: '/srv/nn' })).toBe('/srv/nn/mnist');
-    expect(defaultDataDir('fashion-mnist', { NN_TRAIN_DATA_DIR: '/srv/nn' })).toBe('/srv/nn/fashion-mnist');
-    expect(defaultDataDir('mnist', { NN_TRAIN_DATA_DIR: 'rel/cache' })).toBe(path.resolve('rel/cache', 'mnist'));
+    const ctx = { env: { NN_TRAIN_DATA_DIR: '/srv/nn' }, platform: 'linux' as const, home: '/home/u', packageRoot: REPO_ROOT };
+    expect(defaultDataDir('mnist', ctx)).toBe('/srv/nn/mnist');
+    expect(defaultDataDir('fashion-mnist', ctx)).toBe('/srv/nn/fashion-mnist');
+    expect(defaultDataDir('mnist', { ...ctx, env: {} })).toBe(path.join(REPO_ROOT, 'data', 'mnist'));
   });
 });
 

@@ -34,7 +34,8 @@ function missingFiles(): string[] {
   return Object.keys(MNIST_FILES).filter((f) => !existsSync(path.join(MNIST_DIR, f)));
 }
 
-function isCi(): boolean {
+/** CI=true (or any value but '', 0 or false): tests that need something must then fail, not skip. */
+export function isCi(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
@@ -45,19 +46,28 @@ function isCi(): boolean {
  * and otherwise skips, saying which folder is missing what.
  */
 export function describeMnist(name: string, fn: () => void): void {
-  if (haveMnist()) {
+  const why = haveMnist() ? undefined : `MNIST not found: ${MNIST_DIR} lacks ${missingFiles().join(', ')} (set NN_TRAIN_MNIST_DIR)`;
+  describeNeeding(name, why, 'has the real MNIST files', fn);
+}
+
+/**
+ * `describe` for tests that need something the machine may lack: `missing` says what is
+ * missing (undefined: nothing is). Under CI=true a missing need is a failing test named
+ * `check`; elsewhere the tests skip, with `missing` as the reason.
+ */
+export function describeNeeding(name: string, missing: string | undefined, check: string, fn: () => void): void {
+  if (missing === undefined) {
     describe(name, fn);
     return;
   }
-  const why = `MNIST not found: ${MNIST_DIR} lacks ${missingFiles().join(', ')} (set NN_TRAIN_MNIST_DIR)`;
   if (isCi()) {
     describe(name, () => {
-      it('has the real MNIST files', () => {
-        throw new Error(`${why}; CI=true requires them`);
+      it(check, () => {
+        throw new Error(`${missing}; CI=true requires it`);
       });
     });
     return;
   }
-  console.warn(`skipping "${name}": ${why}`);
-  describe.skip(`${name} (skipped: ${why})`, fn);
+  console.warn(`skipping "${name}": ${missing}`);
+  describe.skip(`${name} (skipped: ${missing})`, fn);
 }

@@ -5,6 +5,7 @@ import { normalizeMirror } from '../../data/download.js';
 import { RuntimeFailure } from '../../errors.js';
 import { downloadProgress, downloadTable, fileRecord, summaryRecord } from '../../report/download-report.js';
 import { detectStyle } from '../../report/style.js';
+import { requireDataFolder } from '../files.js';
 import { parseOptions } from '../parse-options.js';
 import { stderrStream, stdoutStream, writeOut } from '../output.js';
 
@@ -20,7 +21,7 @@ const isMirror = (v: string): boolean => {
 const DownloadOptions = z.object({
   // mnist-10k ships with the mnist package: there is nothing to download.
   dataset: z.enum(DOWNLOADABLE_DATASETS, { error: `must be ${DOWNLOADABLE_DATASETS.join(' or ')} (${BUNDLED_DATASET} is bundled)` }),
-  // Default: <cache root>/<dataset>; the root is NN_TRAIN_DATA_DIR, else <project>/data.
+  // Default: <cache root>/<dataset> (src/data/data-dir.ts); made when missing.
   dataDir: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   // Default: NN_TRAIN_MIRROR, else the built-in mirrors in order.
   mirror: z.optional(z.string().check(z.refine(isMirror, 'must be an http, https or file URL'))),
@@ -34,6 +35,7 @@ const DownloadOptions = z.object({
 /** `nn-train download`: validates the raw flags, fetches and verifies, prints a table or NDJSON. */
 export async function runDownload(raw: Record<string, unknown>): Promise<void> {
   const opts = parseOptions(DownloadOptions, raw);
+  requireDataFolder(opts);
   const errStyle = detectStyle(stderrStream(), { color: opts.color, quiet: opts.quiet });
   const progress = downloadProgress(stderrStream(), errStyle);
   let result;

@@ -1,11 +1,12 @@
 import { Command } from 'commander';
+import { DATA_DIR_HELP } from './shared-options.js';
 
 /** `nn-train download`; the schema and the run live in download-run.ts, loaded by the action. */
 export function downloadCommand(): Command {
   return new Command('download')
     .description('download and verify a data set (MD5 of each of the four files); a second run downloads nothing')
     .option('--dataset <name>', 'mnist | fashion-mnist', 'mnist')
-    .option('--data-dir <dir>', 'folder for the four files (default: <root>/<dataset>, the root being $NN_TRAIN_DATA_DIR or data/)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--mirror <url>', 'base URL to fetch from, http(s) or file (default: $NN_TRAIN_MIRROR or the built-in mirrors)')
     .option('--timeout <sec>', 'give up on a mirror after this many seconds without data', '30')
     .option('--json', 'one JSON object per file and a summary, instead of a table', false)
@@ -15,7 +16,7 @@ export function downloadCommand(): Command {
       'after',
       `
 Examples:
-  $ nn-train download                                   # MNIST into data/mnist
+  $ nn-train download                                   # MNIST into the cache; the last line says where
   $ nn-train download --dataset fashion-mnist --json
   $ nn-train download --mirror http://127.0.0.1:8000/ --data-dir /tmp/mnist`,
     )

@@ -1,19 +1,21 @@
 import { createRequire } from 'node:module';
-import { DEFAULTS, type TrainConfigValues } from '../../config.js';
-import { RuntimeFailure } from '../../errors.js';
+import { resolve } from 'node:path';
+import { DEFAULTS, type ServeOptionValues, type TrainConfigValues } from '../../config.js';
+import { RuntimeFailure, UsageError } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
 import { buildNetwork, networkSettings } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { configRecord, toJsonLine } from '../../report/records.js';
-import { createTrainReporter, headline } from '../../report/train-report.js';
+import { createTrainReporter, divergedMessage, headline, lossNotFallingMessage, plural } from '../../report/train-report.js';
 import { confusionOf } from '../../train/confusion.js';
 import { createOptimizer } from '../../train/optimizers/index.js';
 import { Rng } from '../../tensor/rng.js';
-import { epochCount, train } from '../../train/trainer.js';
+import { Diverged, epochCount, train, type TrainEvent, type TrainSummary } from '../../train/trainer.js';
 import { requireParentFolder, writeFileAtomic } from '../files.js';
 import { finishIfStdoutCloses, setJsonErrors, writeOut } from '../output.js';
 import { EXIT_INTERRUPTED } from '../signals.js';
+import { CheckpointWriter, openResume, restoreResume } from './train-checkpoint.js';
 import { splitTrainingData } from './training-split.js';
 import { withData } from './with-data.js';
 
@@ -27,13 +29,25 @@ function trainKernels(config: TrainConfigValues): Promise<Kernels> {
 
 /**
  * One training run: data -> network -> trainer -> events -> reporter. Sets exit code 130 when
- * Ctrl-C stopped it (after printing what was done); throws NnTrainErrors for everything else.
+ * Ctrl-C stopped it (143 for SIGTERM; after printing what was done and writing the checkpoint);
+ * throws NnTrainErrors for everything else. `given` lists the flags typed on the command line
+ * (a resumed run checks them against its checkpoint).
  */
-export async function runTrain(config: TrainConfigValues): Promise<void> {
-  setJsonErrors(config.json); // (before the checks below, so that with --json their errors are records too)
-  finishIfStdoutCloses(config.save !== undefined || config.plot !== undefined);
-  requireParentFolder('--plot', config.plot);
-  requireParentFolder('--save', config.save);
+export async function runTrain(flags: TrainConfigValues, given: readonly string[] = [], serve?: ServeOptionValues): Promise<void> {
+  setJsonErrors(flags.json); // (before the checks below, so that with --json their errors are records too)
+  finishIfStdoutCloses(flags.save !== undefined || flags.plot !== undefined || flags.checkpoint !== undefined || flags.resume !== undefined);
+  requireParentFolder('--plot', flags.plot);
+  requireParentFolder('--save', flags.save);
+  requireParentFolder('--checkpoint', flags.checkpoint);
+  // A checkpoint to resume from is read and checked first: a damaged one stops the run here.
+  const resume = flags.resume !== undefined ? openResume(flags.resume, flags, given) : undefined;
+  const config = resume?.config ?? flags;
+  const checkpointFile = config.checkpoint ?? config.resume; // a resumed run keeps checkpointing to its file
+  for (const [flag, other] of [['--save', config.save], ['--plot', config.plot]] as const) {
+    if (checkpointFile !== undefined && other !== undefined && resolve(other) === resolve(checkpointFile)) {
+      throw new UsageError(`${flag} ${other} is the checkpoint file too; give them different names`);
+    }
+  }
   // Worker threads start up while the reporter's modules and the data load.
   const kernelsReady = trainKernels(config);
   kernelsReady.catch(() => {}); // (awaited below; this only keeps a failure from going unhandled meanwhile)
@@ -47,15 +61,21 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     const net = buildNetwork(kernels, rng, { inputSize, outputSize: data.info.classes, ...networkSettings(config) });
     // The book: iter_per_epoch = max(train_size / batch_size, 1); whole steps here.
     const iterPerEpoch = Math.max(Math.floor(data.train.count / config.batchSize), 1);
-    const iterations = config.iters ?? config.epochs * iterPerEpoch;
+    const iterations = resume?.iterations ?? config.iters ?? config.epochs * iterPerEpoch;
     const epochs = epochCount(iterations, iterPerEpoch);
     // The reported loss includes the weight decay penalty; trainCount/validationCount are the images used.
     const run = { seed: config.seed, iterations, iterPerEpoch, epochs, kernels: kernels.name, lossIncludesPenalty: true, trainCount: data.train.count, validationCount: validation?.count ?? 0 };
     const architecture = net.architecture;
-    reporter.config(
-      configRecord(version, config, run, record),
-      headline({ ...config, ...run, architecture, dataset: record.name }),
-    );
+    const optimizer = createOptimizer(kernels, config);
+    const from = resume !== undefined ? restoreResume(resume, data, net, optimizer, rng) : undefined;
+    const configRec = configRecord(version, config, run, record, from && { file: resume!.file, epoch: from.epoch, iteration: from.iteration });
+    reporter.config(configRec, headline({ ...config, ...run, architecture, dataset: record.name }));
+    if (from !== undefined) {
+      reporter.resumed(from.records);
+      reporter.notice(`Resuming from ${resume!.file} after ${plural(from.iteration, 'iteration')} (epoch ${from.epoch})`);
+    }
+    // --serve: the page follows the run (its module loads only then).
+    const page = serve && (await (await import('./train-page.js')).startTrainPage(serve, config, configRec, net, data, record));
 
     if (config.gradcheck) {
       const count = Math.min(DEFAULTS.gradcheckCount, data.train.count);
@@ -68,15 +88,24 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
       }
     }
 
-    interrupt.training(() => reporter.stopping());
-    const summary = await train(
-      net,
-      createOptimizer(kernels, config),
-      data,
-      rng,
-      { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, validation },
-      (e) => reporter.event(e),
-    );
+    interrupt.training((signal) => reporter.stopping(signal));
+    const checkpoints = checkpointFile !== undefined ? new CheckpointWriter(checkpointFile, { config, data, iterations, iterPerEpoch, createdBy: `nn-train ${version}` }, net, optimizer, rng) : undefined;
+    const emit = (e: TrainEvent): void => {
+      if (e.type === 'warning') reporter.warning(e.code, lossNotFallingMessage(e.firstLoss, e.epochLoss, config.lr));
+      else {
+        reporter.event(e);
+        page?.event(e);
+      }
+    };
+    let summary: TrainSummary;
+    try {
+      summary = await train(net, optimizer, data, rng, { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, from, onCheckpoint: checkpoints?.write, validation }, emit);
+    } catch (err) {
+      // The checkpoint file, if this run wrote one or resumed from it, holds the last good state.
+      const kept = checkpoints !== undefined && (checkpoints.written > 0 || resume !== undefined) ? checkpoints.file : undefined;
+      if (err instanceof Diverged) throw new RuntimeFailure(divergedMessage(err, config.lr, kept));
+      throw err;
+    }
 
     if (config.plot !== undefined && reporter.epochEvents.length > 0) {
       const { svgPlot } = await import('../../report/svg-plot.js');
@@ -109,6 +138,9 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
       reporter.notice(`Saved ${architecture} (${config.activation}) to ${config.save}`);
     }
     reporter.writeSummary();
-    if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    if (page) await page.finish(summary.interrupted, interrupt);
+    if (summary.interrupted && checkpointFile !== undefined) reporter.notice(`Saved the training state to ${checkpointFile}; continue with: nn-train --resume ${checkpointFile}`, true);
+    if (summary.interrupted) process.exitCode = interrupt.exitCode;
+    else if (page) process.exitCode = EXIT_INTERRUPTED; // the page served until Ctrl-C
   }, createTrainReporter);
 }

@@ -6,7 +6,7 @@ import { setJsonErrors } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { nearest } from '../suggest.js';
 import { addNetworkOptions, addOptimizerOptions, addRegularizationOptions, addStartOptions, addSubsetOptions } from './network-options.js';
-import { addDataOptions, addOutputOptions } from './shared-options.js';
+import { addDataOptions, addOutputOptions, addServeOptions } from './shared-options.js';
 
 /**
  * `nn-train [train]`, the default command: the book's train_neuralnet.py experiment. Flags are
@@ -27,7 +27,11 @@ export function trainCommand(): Command {
     .addOption(new Option('--threads <n>', 'threads for evaluation (default: all cores; same numbers with any count)'))
     .option('--gradcheck', 'check backprop against numerical gradients (float64) before training; exit 1 on failure')
     .option('--plot <file.svg>', 'also draw the accuracy and loss curves to an SVG file')
-    .option('--save <file>', 'write the trained model to a .safetensors file');
+    .option('--save <file>', 'write the trained model to a .safetensors file')
+    .option('--checkpoint <file>', 'save the whole training state to this file after every epoch and on Ctrl-C or SIGTERM')
+    .option('--resume <file>', 'continue the run a --checkpoint file saved (and keep checkpointing to it); --epochs/--iters may be raised')
+    .option('--serve', 'serve the page (nn-train serve) while training: curves as epochs end, then the trained model; Ctrl-C stops');
+  addServeOptions(cmd);
   addNetworkOptions(cmd);
   addOptimizerOptions(cmd);
   addRegularizationOptions(cmd);
@@ -44,7 +48,9 @@ full train and test sets are scored after each epoch and after the last step.
 Examples:
   $ nn-train --hidden 50 --epochs 17                  # the book's experiment
   $ nn-train --iters 10000 --json | jq -c 'select(.type == "epoch")'
-  $ nn-train --dataset mnist-10k --epochs 5 --plot curves.svg`,
+  $ nn-train --dataset mnist-10k --epochs 5 --plot curves.svg
+  $ nn-train --hidden 100,100 --checkpoint run.ckpt   # Ctrl-C, later:
+  $ nn-train --resume run.ckpt                        # ends exactly as if never stopped`,
     )
     // A stray word reaches the default command as an operand: answer as for an unknown command.
     .allowExcessArguments(true)
@@ -53,8 +59,11 @@ Examples:
       setJsonErrors(raw.json === true); // a bad flag under --json is an error record too
       const { TrainConfig } = await import('../../config.js');
       const config = parseOptions(TrainConfig, raw);
+      const serve = await serveOptions(raw);
+      // The flags typed on the command line (not defaults): a resumed run checks them against its checkpoint.
+      const given = Object.keys(raw).filter((key) => self.getOptionValueSource(key) === 'cli');
       const { runTrain } = await import('./train-run.js');
-      await runTrain(config);
+      await runTrain(config, given, serve);
     });
 }
 
@@ -62,4 +71,15 @@ function unknownCommand(word: string, program: Command | null): never {
   const names = program ? program.commands.flatMap((c) => [c.name(), ...c.aliases()]) : [];
   const guess = nearest(word, names);
   throw new UsageError(`unknown command '${word}'${guess ? ` (did you mean ${guess}?)` : ''}; see nn-train --help`);
+}
+
+/** --serve's own flags, checked at the door; undefined without --serve (where they are errors). */
+async function serveOptions(raw: Record<string, unknown>) {
+  if (raw.serve !== true) {
+    const stray = ['port', 'host', 'open'].find((k) => raw[k] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} needs --serve`);
+    return undefined;
+  }
+  const { ServeOptions } = await import('../../config.js');
+  return parseOptions(ServeOptions, raw);
 }

@@ -1,7 +1,8 @@
 import type { Kernels } from '../../kernels/kernels.js';
 import type { Params } from '../../network/network.js';
 import { zerosLike } from './momentum.js';
-import type { Optimizer } from './optimizer.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { checkState, restoreSlot, slotTensors } from './state.js';
 
 /**
  * AdaGrad (book section 6.1.5): each weight's step shrinks with the sum of its squared
@@ -26,5 +27,13 @@ export class AdaGrad implements Optimizer {
       this.kernels.addSquare(h[key], 1, grads[key]);
       this.kernels.adaptiveStep(params[key], this.lr, grads[key], h[key], this.eps);
     }
+  }
+
+  getState(): OptimizerState {
+    return { tensors: slotTensors({ h: this.h }), scalars: {} };
+  }
+
+  setState(state: OptimizerState, params: Params): void {
+    this.h = checkState(this.name, state, params, ['h'], []) ? restoreSlot(this.kernels, state, params, 'h') : null;
   }
 }

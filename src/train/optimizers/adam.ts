@@ -1,7 +1,8 @@
 import type { Kernels } from '../../kernels/kernels.js';
 import type { Params } from '../../network/network.js';
 import { zerosLike } from './momentum.js';
-import type { Optimizer } from './optimizer.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { checkState, restoreSlot, slotTensors } from './state.js';
 
 /**
  * Adam (book section 6.1.6, common/optimizer.py), with the book's defaults lr 0.001,
@@ -39,5 +40,18 @@ export class Adam implements Optimizer {
       this.kernels.addSquare(v[key], 1 - this.beta2, grads[key]);
       this.kernels.adaptiveStep(params[key], lrT, m[key], v[key], this.eps);
     }
+  }
+
+  getState(): OptimizerState {
+    return { tensors: slotTensors({ m: this.m, v: this.v }), scalars: { t: this.iter } };
+  }
+
+  setState(state: OptimizerState, params: Params): void {
+    const started = checkState(this.name, state, params, ['m', 'v'], ['t']);
+    const t = state.scalars.t;
+    if (!Number.isSafeInteger(t) || t < 0 || started !== t > 0) throw new RangeError(`adam state has step count t = ${t} ${started ? 'with' : 'without'} moments`);
+    this.m = started ? restoreSlot(this.kernels, state, params, 'm') : null;
+    this.v = started ? restoreSlot(this.kernels, state, params, 'v') : null;
+    this.iter = t;
   }
 }

@@ -1,6 +1,7 @@
 import type { Kernels } from '../../kernels/kernels.js';
 import type { Params } from '../../network/network.js';
-import type { Optimizer } from './optimizer.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { checkState, restoreSlot, slotTensors } from './state.js';
 
 /**
  * Momentum SGD (book section 6.1.4):
@@ -25,6 +26,14 @@ export class Momentum implements Optimizer {
       this.kernels.axpy(v[key], -this.lr, grads[key]);
       this.kernels.axpy(params[key], 1, v[key]);
     }
+  }
+
+  getState(): OptimizerState {
+    return { tensors: slotTensors({ v: this.v }), scalars: {} };
+  }
+
+  setState(state: OptimizerState, params: Params): void {
+    this.v = checkState(this.name, state, params, ['v'], []) ? restoreSlot(this.kernels, state, params, 'v') : null;
   }
 }
 

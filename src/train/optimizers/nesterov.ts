@@ -1,7 +1,8 @@
 import type { Kernels } from '../../kernels/kernels.js';
 import type { Params } from '../../network/network.js';
 import { zerosLike } from './momentum.js';
-import type { Optimizer } from './optimizer.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { checkState, restoreSlot, slotTensors } from './state.js';
 
 /**
  * Nesterov's accelerated gradient (book common/optimizer.py), in the form that needs the
@@ -29,5 +30,13 @@ export class Nesterov implements Optimizer {
       this.kernels.axpy(params[key], mu * mu, v[key]);
       this.kernels.axpy(params[key], -(1 + mu) * this.lr, grads[key]);
     }
+  }
+
+  getState(): OptimizerState {
+    return { tensors: slotTensors({ v: this.v }), scalars: {} };
+  }
+
+  setState(state: OptimizerState, params: Params): void {
+    this.v = checkState(this.name, state, params, ['v'], []) ? restoreSlot(this.kernels, state, params, 'v') : null;
   }
 }

@@ -1,7 +1,8 @@
 import type { Kernels } from '../../kernels/kernels.js';
 import type { Params } from '../../network/network.js';
 import { zerosLike } from './momentum.js';
-import type { Optimizer } from './optimizer.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { checkState, restoreSlot, slotTensors } from './state.js';
 
 /**
  * RMSprop (book section 6.1.5's note, common/optimizer.py): AdaGrad whose sum of squared
@@ -28,5 +29,13 @@ export class RmsProp implements Optimizer {
       this.kernels.addSquare(h[key], 1 - this.decayRate, grads[key]);
       this.kernels.adaptiveStep(params[key], this.lr, grads[key], h[key], this.eps);
     }
+  }
+
+  getState(): OptimizerState {
+    return { tensors: slotTensors({ h: this.h }), scalars: {} };
+  }
+
+  setState(state: OptimizerState, params: Params): void {
+    this.h = checkState(this.name, state, params, ['h'], []) ? restoreSlot(this.kernels, state, params, 'h') : null;
   }
 }
