@@ -60,10 +60,25 @@ function tensorDtype(net: MultiLayerNet): 'F32' | 'F64' {
  * dropout ratio (inference scales by 1 - ratio). Written only when present, so a plain net's
  * file is as before.
  */
-function layerMetadata(net: MultiLayerNet): Record<string, string> {
+export function layerMetadata(net: MultiLayerNet): Record<string, string> {
   const out: Record<string, string> = {};
   if (net.spec.batchNorm === true) out.batchNorm = 'true';
   if ((net.spec.dropout ?? 0) > 0) out.dropout = String(net.spec.dropout);
+  return out;
+}
+
+/**
+ * A checkpoint's tensors as a model file names them: the weights (and batch norm's gamma and
+ * beta) as they are, batch norm's running statistics (its layer state
+ * "layer.BatchNorm<i>.runningMean") as runningMean<i>; the optimizer's state left out.
+ */
+function checkpointModelTensors(tensors: Map<string, Tensor>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, t] of tensors) {
+    const stat = /^layer\.BatchNorm([1-9]\d*)\.(runningMean|runningVar)$/.exec(name);
+    if (stat !== null) out.set(`${stat[2]}${stat[1]}`, { ...t, shape: [t.data.length] });
+    else if (/^(W|b|gamma|beta)[1-9]\d*$/.test(name)) out.set(name, t);
+  }
   return out;
 }
 
@@ -113,9 +128,7 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
   if (metadata.format === CHECKPOINT_FORMAT) {
     const problem = checkpointProblem(bytes, metadata);
     if (problem !== null) throw fail(problem);
-    // (The checkpoint of a net with batch norm or dropout is read by --resume; as a model it would lack its layers.)
-    if (tensors.has('gamma1')) throw fail('is the checkpoint of a net with batch norm: resume it, or --save the model, to evaluate it');
-    tensors = new Map([...tensors].filter(([name]) => /^[Wb][1-9]\d*$/.test(name)));
+    tensors = checkpointModelTensors(tensors);
   }
 
   // Names: exactly W1, b1, ..., Wn, bn (and with batch norm gamma_i, beta_i, runningMean_i, runningVar_i for i < n).

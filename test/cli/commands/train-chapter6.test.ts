@@ -36,15 +36,17 @@ describe('train with chapter 6 flags', () => {
     expect(stripped(b.stdout)).toEqual(stripped(a.stdout));
   });
 
-  it('a model with dropout and batch norm is saved with them: eval gives the trained accuracy, the same every time', async () => {
+  it('a model (and a checkpoint) with dropout and batch norm is saved with them: eval gives the trained accuracy, the same every time', async () => {
     const file = path.join(tmp, 'bn-dropout.safetensors');
-    const trained = await run(['--hidden', '40,30', '--batch-norm', '--dropout', '0.3', '--epochs', '2', '--save', file, ...SMALL]);
+    const checkpoint = path.join(tmp, 'bn-dropout.ckpt.safetensors');
+    const trained = await run(['--hidden', '40,30', '--batch-norm', '--dropout', '0.3', '--epochs', '2', '--save', file, '--checkpoint', checkpoint, ...SMALL]);
     expect(trained.code, trained.stderr).toBe(0);
     const summary = ndjson(trained.stdout).find((r) => r.type === 'summary')!;
-    const evals = await Promise.all([1, 2].map(() => run(['eval', '--model', file, '--dataset', 'mnist-10k', '--offline', '--json'])));
+    const evals = await Promise.all([file, file, checkpoint].map((m) => run(['eval', '--model', m, '--dataset', 'mnist-10k', '--offline', '--json'])));
     const accuracy = evals.map((e) => ndjson(e.stdout).find((r) => r.type === 'eval')!.accuracy);
     expect(accuracy[0]).toBe(summary.finalTestAcc);
     expect(accuracy[1]).toBe(accuracy[0]);
+    expect(accuracy[2]).toBe(accuracy[0]);
     const meta = ndjson(evals[0].stdout).find((r) => r.type === 'eval')!.metadata;
     expect(meta).toMatchObject({ batchNorm: 'true', dropout: '0.3' });
   });
