@@ -5,6 +5,7 @@ import { BACKENDS } from './kernels/backends.js';
 import { parseHidden } from './network/build-network.js';
 import { ACTIVATION_NAMES, INIT_NAMES } from './network/names.js';
 import { DEFAULT_LR, OPTIMIZER_NAMES } from './train/optimizers/index.js';
+import { parseRange } from './train/search.js';
 
 /**
  * The training run's configuration: one zod schema, one source of truth. Commander hands us
@@ -45,6 +46,10 @@ const hiddenList = () =>
   );
 const fraction = () =>
   z.coerce.number({ error: 'must be a number in [0, 1)' }).check(z.refine((v) => Number.isFinite(v) && v >= 0 && v < 1, 'must be in [0, 1)'));
+const nonNegativeNumber = () =>
+  z.coerce.number({ error: 'must be a number >= 0' }).check(z.refine((v) => Number.isFinite(v) && v >= 0, 'must be >= 0'));
+const openFraction = () =>
+  z.coerce.number({ error: 'must be a number in (0, 1)' }).check(z.refine((v) => Number.isFinite(v) && v > 0 && v < 1, 'must be in (0, 1)'));
 /** A non-empty string; `message` (it follows the flag name) if it is empty. */
 const nonEmpty = (message: string) => z.string().check(z.minLength(1, message));
 
@@ -53,6 +58,19 @@ export const NetworkOptions = z.object({
   hidden: z._default(hiddenList(), DEFAULTS.hidden),
   activation: z._default(z.enum(ACTIVATION_NAMES, { error: `must be one of ${ACTIVATION_NAMES.join(', ')}` }), DEFAULTS.activation),
   init: z._default(z.enum(INIT_NAMES, { error: `must be one of ${INIT_NAMES.join(', ')}` }), DEFAULTS.init),
+});
+
+/** Chapter 6's regularization and normalization (book 6.3, 6.4); shared by train and search. */
+export const RegularizationOptions = z.object({
+  weightDecay: z._default(nonNegativeNumber(), DEFAULTS.weightDecay), // L2 lambda: 0.5 * lambda * ΣW² on the loss
+  dropout: z._default(fraction(), DEFAULTS.dropout), // Dropout ratio after each hidden activation; 0: none
+  batchNorm: z._default(z.boolean(), false), // BatchNormalization before each hidden activation
+});
+
+/** Which training images are used, and which of them are held out (book 6.5.1); train and search. */
+export const SubsetOptions = z.object({
+  trainSize: z.optional(positiveInt()), // the first N training images only
+  validationSplit: z.optional(openFraction()), // the last fraction of those held out for validation
 });
 
 /** Where the data comes from; shared by every command that reads a data set. */
@@ -117,7 +135,7 @@ export const TrainFields = z.extend(
     checkpoint: z.optional(nonEmpty('must name a file')), // the whole training state, after every epoch and on Ctrl-C
     resume: z.optional(nonEmpty('must name a file')), // a --checkpoint file to continue from
   }),
-  { ...NetworkOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
+  { ...NetworkOptions.shape, ...RegularizationOptions.shape, ...SubsetOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );
 
 /** TrainFields with the learning rate resolved: --lr, else the optimizer's book default. */
@@ -136,10 +154,71 @@ export const GradcheckConfig = z.extend(
     count: z._default(positiveInt(), DEFAULTS.gradcheckCount),
     tolerance: z._default(positiveNumber(), DEFAULTS.gradcheckTolerance),
   }),
-  { ...NetworkOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
+  { ...NetworkOptions.shape, ...RegularizationOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );
 
 export type GradcheckConfigValues = z.infer<typeof GradcheckConfig>;
+
+/** A --lr or --weight-decay of `nn-train search`: "min:max" (log-uniform) or a fixed number >= (or >) `least`. */
+const searchRange = (least: number, inclusive: boolean) =>
+  z.pipe(
+    z.union([z.string(), z.number()]),
+    z.transform((v, ctx) => {
+      try {
+        return parseRange(String(v), { value: least, inclusive });
+      } catch (err) {
+        ctx.issues.push({ code: 'custom', message: (err as Error).message, input: v });
+        return z.NEVER;
+      }
+    }),
+  );
+
+/** --shard I/N: 1 <= I <= N. */
+const shard = () =>
+  z.pipe(
+    z.string(),
+    z.transform((v, ctx) => {
+      const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+      const [index, count] = m === null ? [NaN, NaN] : [Number(m[1]), Number(m[2])];
+      if (!(index >= 1 && count >= 1 && index <= count)) {
+        ctx.issues.push({ code: 'custom', message: 'must be I/N with 1 <= I <= N, e.g. 1/4', input: v });
+        return z.NEVER;
+      }
+      return { index, count };
+    }),
+  );
+
+/** `nn-train search`: the book's hyperparameter_optimization.py (section 6.5.3). */
+export const SearchConfig = z.extend(
+  z.object({
+    lr: z._default(searchRange(0, false), () => parseRange(DEFAULTS.search.lr, { value: 0, inclusive: false })),
+    weightDecay: z._default(searchRange(0, true), () => parseRange(DEFAULTS.search.weightDecay, { value: 0, inclusive: true })),
+    trials: z._default(positiveInt(), DEFAULTS.search.trials),
+    epochs: z._default(positiveInt(), DEFAULTS.search.epochs),
+    batchSize: z._default(positiveInt(), DEFAULTS.batchSize),
+    optimizer: TrainFields.shape.optimizer,
+    momentum: TrainFields.shape.momentum,
+    beta1: TrainFields.shape.beta1,
+    beta2: TrainFields.shape.beta2,
+    weightInitStd: TrainFields.shape.weightInitStd,
+    seed: TrainFields.shape.seed,
+    hidden: z._default(hiddenList(), DEFAULTS.search.hidden),
+    activation: NetworkOptions.shape.activation,
+    init: z._default(NetworkOptions.shape.init, DEFAULTS.search.init),
+    dropout: RegularizationOptions.shape.dropout,
+    batchNorm: RegularizationOptions.shape.batchNorm,
+    trainSize: z._default(positiveInt(), DEFAULTS.search.trainSize),
+    validationSplit: z._default(openFraction(), DEFAULTS.search.validationSplit),
+    jobs: z.optional(positiveInt()), // processes running trials; unset: one per core
+    shard: z.optional(shard()),
+    top: z._default(positiveInt(), DEFAULTS.search.top),
+    plot: TrainFields.shape.plot,
+    summarize: z.optional(z.array(z.string())), // trial records to rank instead of running trials
+  }),
+  { ...DataOptions.shape, ...OutputOptions.shape },
+);
+
+export type SearchConfigValues = z.infer<typeof SearchConfig>;
 
 function isMirrorUrl(v: string): boolean {
   try {

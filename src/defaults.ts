@@ -9,7 +9,7 @@ export const DEFAULTS = {
   hidden: [50], // hidden layer sizes (--hidden 100,100,100 for three); [50] is the book's 784-50-10 network
   activation: 'relu' as const, // relu | sigmoid, after every hidden Affine layer
   init: 'std' as const, // std (weightInitStd * N(0,1)) | xavier (sqrt(1/n_in)) | he (sqrt(2/n_in)), book 6.2
-  optimizer: 'sgd' as const, // sgd | momentum | adagrad | adam (book 6.1); --lr defaults per optimizer, see DEFAULT_LR
+  optimizer: 'sgd' as const, // sgd | momentum | adagrad | adam | nesterov | rmsprop (book 6.1); --lr defaults per optimizer, see DEFAULT_LR
   momentum: 0.9, // momentum's decay of its velocity
   beta1: 0.9, // Adam's decay of the mean gradient
   beta2: 0.999, // Adam's decay of the mean squared gradient
@@ -21,7 +21,21 @@ export const DEFAULTS = {
   dtype: 'float32' as const, // training precision; the gradient check always runs in float64
   backend: 'auto' as const, // kernels: auto | wasm | js | reference (src/kernels/backends.ts); the gradient check always uses reference
   threads: undefined as number | undefined, // threads for evaluation; unset: all cores (results are the same with any count)
+  weightDecay: 0, // L2 lambda (book 6.4.2: 0.1 in overfit_weight_decay.py); 0 adds nothing
+  dropout: 0, // ratio dropped after each hidden activation (book 6.4.3: 0.2 in overfit_dropout.py); 0: no Dropout layers
   dataset: 'mnist' as const, // mnist | fashion-mnist | mnist-10k (bundled, offline)
+  /** `nn-train search`: the book's hyperparameter_optimization.py. */
+  search: {
+    lr: '1e-6:1e-2', // 10^U(-6, -2)
+    weightDecay: '1e-8:1e-4', // 10^U(-8, -4)
+    trials: 100,
+    epochs: 50,
+    hidden: [100, 100, 100, 100, 100, 100], // the book's MultiLayerNet there
+    init: 'he' as const, // MultiLayerNet's default weight_init_std 'relu'
+    trainSize: 500, // the book cuts the training set to 500 images ...
+    validationSplit: 0.2, // ... and holds out 20% of them
+    top: 20, // trials in the table and the plot (the book plots the best 20)
+  },
   gradcheckCount: 3, // training images used by the gradient check (the book's first 3)
   gradcheckTolerance: 1e-6, // a gradient check fails when any |numerical - backprop| exceeds this
 };

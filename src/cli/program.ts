@@ -6,6 +6,7 @@ import { evalCommand } from './commands/eval.js';
 import { gradcheckCommand } from './commands/gradcheck.js';
 import { inspectGradientsCommand } from './commands/inspect-gradients.js';
 import { predictCommand } from './commands/predict.js';
+import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { stderrStream, writeOut } from './output.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(inspectGradientsCommand());
   program.addCommand(evalCommand());
   program.addCommand(predictCommand());
+  program.addCommand(searchCommand());
   program.addCommand(serveCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.

@@ -1,4 +1,5 @@
 import type { Matrix } from '../tensor/matrix.js';
+import { batchnormForward } from './batchnorm.js';
 import type { MatrixOrImages } from './image-batch.js';
 import type { Kernels } from './kernels.js';
 import type { Op } from './ops.js';
@@ -21,6 +22,9 @@ export function forwardOp(kernels: Kernels, op: Op, out: Matrix, x: MatrixOrImag
       // The book's Dropout at inference: every unit, scaled by the fraction kept in training.
       out.data.set(kernels.denseImages(x).data);
       return kernels.scale(out, 1 - op.ratio);
+    case 'batchnorm':
+      // Inference normalizes with the running statistics gathered in training, not the batch's.
+      return batchnormForward(out, kernels.denseImages(x), op.gamma, op.beta, op.runningMean, op.runningVar, op.eps);
     default:
       return unknownOp(op);
   }
@@ -40,6 +44,9 @@ export function opOutputCols(op: Op, cols: number, what = 'countCorrectImages'):
     case 'relu':
     case 'sigmoid':
     case 'dropout':
+      return cols;
+    case 'batchnorm':
+      if (op.gamma.cols !== cols) throw new RangeError(`${what}: a batchnorm op takes ${op.gamma.cols} inputs, gets ${cols}`);
       return cols;
     default:
       return unknownOp(op);

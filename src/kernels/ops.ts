@@ -10,7 +10,9 @@ export type Op =
   | { readonly kind: 'affine'; readonly W: Matrix; readonly b: Matrix } // W: (D, H), b: (1, H)
   | { readonly kind: 'relu' }
   | { readonly kind: 'sigmoid' }
-  | { readonly kind: 'dropout'; readonly ratio: number }; // at inference: x * (1 - ratio)
+  | { readonly kind: 'dropout'; readonly ratio: number } // at inference: x * (1 - ratio)
+  // at inference: gamma * (x - runningMean) / sqrt(runningVar + eps) + beta; each (1, D)
+  | { readonly kind: 'batchnorm'; readonly gamma: Matrix; readonly beta: Matrix; readonly runningMean: Matrix; readonly runningVar: Matrix; readonly eps: number };
 
 export type OpKind = Op['kind'];
 
@@ -28,6 +30,7 @@ export const OP_MATRICES: { readonly [K in OpKind]: readonly MatrixKeys<Extract<
   relu: [],
   sigmoid: [],
   dropout: [],
+  batchnorm: ['gamma', 'beta', 'runningMean', 'runningVar'],
 };
 
 /** The op's weight matrices, in OP_MATRICES order. */

@@ -4,7 +4,7 @@ import type { MultiLayerNet } from '../network/multi-layer-net.js';
 import type { Matrix } from '../tensor/matrix.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkpointProblem, sealCheckpoint, UNSEALED } from './checkpoint-seal.js';
 import { writeFileDurably } from './durable-write.js';
-import { modelTensors } from './model-file.js';
+import { layerMetadata, modelTensors } from './model-file.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
 
 /**
@@ -41,6 +41,7 @@ export function encodeCheckpoint(net: MultiLayerNet, stateTensors: Record<string
     formatVersion: String(CHECKPOINT_VERSION),
     architecture: net.architecture,
     activation: net.spec.activation,
+    ...layerMetadata(net), // batch norm and dropout, so that the checkpoint loads as a model too
     state: JSON.stringify(state),
     checksum: UNSEALED,
   });

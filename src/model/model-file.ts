@@ -32,20 +32,58 @@ export interface LoadedModel {
 
 /** The model's bytes; pure. `extra` adds metadata (dataset, accuracy, ...). */
 export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): Uint8Array {
-  return encodeSafetensors(modelTensors(net), { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation });
+  const tensors = modelTensors(net);
+  // Batch norm's running statistics belong to the trained model (a checkpoint keeps them as layer state).
+  for (const [name, m] of Object.entries(net.buffers)) tensors.set(name, { dtype: tensorDtype(net), shape: [m.cols], data: m.data });
+  return encodeSafetensors(tensors, { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation, ...layerMetadata(net) });
 }
 
 /** The net's parameters as the file's tensors W1, b1, ... (views of the live weights, not copies). */
 export function modelTensors(net: MultiLayerNet): Map<string, Tensor> {
-  const dtype = net.kernels.dtype === 'float64' ? 'F64' : 'F32';
+  const dtype = tensorDtype(net);
   const tensors = new Map<string, Tensor>();
   for (const [name, m] of Object.entries(net.params)) {
-    // Biases are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
-    const shape = name.startsWith('b') ? [m.cols] : [m.rows, m.cols];
+    // Biases (and batch norm's gamma and beta) are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
+    const shape = name.startsWith('W') ? [m.rows, m.cols] : [m.cols];
     tensors.set(name, { dtype, shape, data: m.data });
   }
   return tensors;
 }
+
+function tensorDtype(net: MultiLayerNet): 'F32' | 'F64' {
+  return net.kernels.dtype === 'float64' ? 'F64' : 'F32';
+}
+
+/**
+ * What the layers between the Affines are, for eval and predict to rebuild them: batchNorm
+ * "true" (tensors gamma_i, beta_i, runningMean_i, runningVar_i for each hidden layer i) and the
+ * dropout ratio (inference scales by 1 - ratio). Written only when present, so a plain net's
+ * file is as before.
+ */
+export function layerMetadata(net: MultiLayerNet): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (net.spec.batchNorm === true) out.batchNorm = 'true';
+  if ((net.spec.dropout ?? 0) > 0) out.dropout = String(net.spec.dropout);
+  return out;
+}
+
+/**
+ * A checkpoint's tensors as a model file names them: the weights (and batch norm's gamma and
+ * beta) as they are, batch norm's running statistics (its layer state
+ * "layer.BatchNorm<i>.runningMean") as runningMean<i>; the optimizer's state left out.
+ */
+function checkpointModelTensors(tensors: Map<string, Tensor>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, t] of tensors) {
+    const stat = /^layer\.BatchNorm([1-9]\d*)\.(runningMean|runningVar)$/.exec(name);
+    if (stat !== null) out.set(`${stat[2]}${stat[1]}`, { ...t, shape: [t.data.length] });
+    else if (/^(W|b|gamma|beta)[1-9]\d*$/.test(name)) out.set(name, t);
+  }
+  return out;
+}
+
+/** Batch norm's tensors for hidden layer i, in the file. */
+const BATCHNORM_TENSORS = ['gamma', 'beta', 'runningMean', 'runningVar'] as const;
 
 /** Writes the model whole or not at all (see writeFileDurably). */
 export async function saveModel(file: string, net: MultiLayerNet, extra: Record<string, string>): Promise<void> {
@@ -90,16 +128,22 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
   if (metadata.format === CHECKPOINT_FORMAT) {
     const problem = checkpointProblem(bytes, metadata);
     if (problem !== null) throw fail(problem);
-    tensors = new Map([...tensors].filter(([name]) => /^[Wb][1-9]\d*$/.test(name)));
+    tensors = checkpointModelTensors(tensors);
   }
 
-  // Names: exactly W1, b1, ..., Wn, bn.
+  // Names: exactly W1, b1, ..., Wn, bn (and with batch norm gamma_i, beta_i, runningMean_i, runningVar_i for i < n).
   const layers = [...tensors.keys()].filter((k) => /^W[1-9]\d*$/.test(k)).length;
   if (layers === 0) throw fail('holds no weight tensor W1');
+  const batchNorm = metadata.batchNorm === 'true';
+  if (metadata.batchNorm !== undefined && !batchNorm) throw fail(`__metadata__ batchNorm is ${JSON.stringify(metadata.batchNorm)}, expected "true" or no entry`);
   for (const name of tensors.keys()) {
     const m = /^([Wb])([1-9]\d*)$/.exec(name);
-    if (m === null || Number(m[2]) > layers) throw fail(`holds an unexpected tensor ${JSON.stringify(name)} (expected W1, b1, ..., W${layers}, b${layers})`);
+    const bn = /^(gamma|beta|runningMean|runningVar)([1-9]\d*)$/.exec(name);
+    if (bn !== null && batchNorm && Number(bn[2]) < layers) continue;
+    if (m === null || Number(m[2]) > layers) throw fail(`holds an unexpected tensor ${JSON.stringify(name)} (expected W1, b1, ..., W${layers}, b${layers}${batchNorm ? ' and batch norm tensors' : ''})`);
   }
+  const dropout = metadata.dropout === undefined ? 0 : Number(metadata.dropout);
+  if (!(dropout >= 0 && dropout < 1)) throw fail(`__metadata__ dropout is ${JSON.stringify(metadata.dropout)}, expected a ratio in [0, 1)`);
   const dtypes = new Set([...tensors.values()].map((t) => t.dtype));
   if (dtypes.size !== 1) throw fail('mixes F32 and F64 tensors');
 
@@ -140,10 +184,23 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     params[`W${i}`] = W;
     params[`b${i}`] = b;
   }
+  const buffers: Params = {};
+  if (batchNorm) {
+    for (let i = 1; i < layers; i++) {
+      for (const kind of BATCHNORM_TENSORS) {
+        const t = tensors.get(`${kind}${i}`);
+        if (t === undefined) throw fail(`has no tensor ${kind}${i} (batchNorm is "true")`);
+        if (t.shape.length !== 1 || t.shape[0] !== sizes[i]) throw fail(`${kind}${i} has shape [${t.shape}], expected [${sizes[i]}]`);
+        const m = kernels.alloc(1, sizes[i]); // (1, n_i)
+        m.data.set(t.data);
+        (kind === 'gamma' || kind === 'beta' ? params : buffers)[`${kind}${i}`] = m;
+      }
+    }
+  }
   const net = new MultiLayerNet(
     kernels,
-    { inputSize: sizes[0], hiddenSizes: sizes.slice(1, -1), outputSize: sizes[sizes.length - 1], activation: activation as ActivationName },
-    { params },
+    { inputSize: sizes[0], hiddenSizes: sizes.slice(1, -1), outputSize: sizes[sizes.length - 1], activation: activation as ActivationName, batchNorm, dropout },
+    { params, buffers },
   );
   return {
     net,

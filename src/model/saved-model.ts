@@ -14,13 +14,16 @@ import { loadModel, type LoadedModel } from './model-file.js';
 export async function readModel(file: string): Promise<LoadedModel> {
   const model = await loadModel(file, (dtype) => referenceKernels(dtype));
   const kernels = await createKernels({ dtype: model.dtype });
-  const params: Params = {};
-  for (const [name, m] of Object.entries(model.net.params)) {
-    const copy = kernels.alloc(m.rows, m.cols); // same shape, in the backend's memory
-    copy.data.set(m.data);
-    params[name] = copy;
-  }
-  return { ...model, net: new MultiLayerNet(kernels, model.net.spec, { params }) };
+  const moved = (from: Params): Params => {
+    const to: Params = {};
+    for (const [name, m] of Object.entries(from)) {
+      const copy = kernels.alloc(m.rows, m.cols); // same shape, in the backend's memory
+      copy.data.set(m.data);
+      to[name] = copy;
+    }
+    return to;
+  };
+  return { ...model, net: new MultiLayerNet(kernels, model.net.spec, { params: moved(model.net.params), buffers: moved(model.net.buffers) }) };
 }
 
 /** The model must take this data set's images and name its classes. */

@@ -11,6 +11,9 @@ export interface NetworkSettings {
   activation: ActivationName;
   init: InitName;
   weightInitStd: number; // 0.01, used by init 'std'
+  batchNorm?: boolean; // --batch-norm: BatchNormalization before each hidden activation
+  dropout?: number; // --dropout: a Dropout of this ratio after each hidden activation (0: none)
+  weightDecay?: number; // --weight-decay: the book's L2 lambda (0: none)
 }
 
 /**
@@ -21,9 +24,14 @@ export interface NetworkSettings {
 export function buildNetwork(kernels: Kernels, rng: Rng, s: NetworkSettings): MultiLayerNet {
   return new MultiLayerNet(
     kernels,
-    { inputSize: s.inputSize, hiddenSizes: s.hidden, outputSize: s.outputSize, activation: s.activation },
+    { inputSize: s.inputSize, hiddenSizes: s.hidden, outputSize: s.outputSize, activation: s.activation, batchNorm: s.batchNorm, dropout: s.dropout, weightDecay: s.weightDecay },
     { rng, init: s.init, weightInitStd: s.weightInitStd },
   );
+}
+
+/** The network's settings from a config that has them (train's, search's): all but the input and output sizes. */
+export function networkSettings(c: Omit<NetworkSettings, 'inputSize' | 'outputSize'>): Omit<NetworkSettings, 'inputSize' | 'outputSize'> {
+  return { hidden: c.hidden, activation: c.activation, init: c.init, weightInitStd: c.weightInitStd, batchNorm: c.batchNorm, dropout: c.dropout, weightDecay: c.weightDecay };
 }
 
 /** "100,100,100" -> [100, 100, 100]; throws RangeError naming what is wrong. */

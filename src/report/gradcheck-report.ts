@@ -32,6 +32,6 @@ export const B2_NOTE = [
 export function gradcheckVerdict(checks: ParamCheck[], tolerance: number, count: number, style: Style): string {
   const failed = checks.filter((c) => !c.ok).map((c) => c.param);
   return failed.length === 0
-    ? style.chalk.green(`Gradient check passed: backprop matches central differences (h = 1e-4) within ${tolerance.toExponential()} on ${count} image(s), float64.`)
+    ? style.chalk.green(`Gradient check passed: backprop matches central differences within ${tolerance.toExponential()} on ${count} image(s), float64.`)
     : style.chalk.red(`Gradient check FAILED for ${failed.join(', ')}: max |numerical - backprop| above ${tolerance.toExponential()}.`);
 }

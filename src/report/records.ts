@@ -65,7 +65,8 @@ export function epochRecord(e: EpochEvent): object {
     iteration: e.iteration,
     loss: e.loss,
     trainAcc: e.trainAcc,
-    testAcc: e.testAcc,
+    testAcc: e.testAcc, // null with --validation-split: the test set is scored at the end only
+    valAcc: e.valAcc, // null without --validation-split
     seconds: e.seconds,
     elapsedSeconds: e.elapsedSeconds,
   };

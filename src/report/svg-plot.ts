@@ -24,12 +24,13 @@ const PANEL_H = 260;
 const TOP = 70;
 const LEFT = [80, 540];
 
-export function svgPlot(points: PlotPoint[], title: string): string {
+/** `scoredLabel` names the second accuracy curve ('validation accuracy' when the epochs scored one). */
+export function svgPlot(points: PlotPoint[], title: string, scoredLabel = 'test accuracy'): string {
   const epochs = points.map((p) => p.epoch);
   // Legends go where the curves are not: accuracy rises (legend low), loss falls (legend high).
   const acc = panel(LEFT[0], 'accuracy', 'bottom', epochs, [
     { label: 'train accuracy', color: '#1f77b4', values: points.map((p) => p.trainAcc) },
-    { label: 'test accuracy', color: '#d62728', dash: '6 4', values: points.map((p) => p.testAcc) },
+    { label: scoredLabel, color: '#d62728', dash: '6 4', values: points.map((p) => p.testAcc) },
   ]);
   const loss = panel(LEFT[1], 'loss (mean over the epoch)', 'top', epochs, [
     { label: 'training loss', color: '#2ca02c', values: points.map((p) => p.loss) },
@@ -120,6 +121,6 @@ function decimalsFor(ticks: number[]): number {
   return Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
 }
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 }

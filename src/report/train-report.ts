@@ -134,9 +134,10 @@ export class TrainReporter extends CommandReporter {
       lines.push(c.yellow(`Stopped by ${this.stoppedBy} after ${thousands(s.iterations)} of ${thousands(this.plan.iterations)} iterations.`));
     }
     if (s.epochs > 0) {
+      const best = Number.isNaN(s.bestValAcc) ? `best test acc ${s.bestTestAcc.toFixed(4)}` : `val acc ${s.finalValAcc.toFixed(4)}, best val acc ${s.bestValAcc.toFixed(4)}`;
       lines.push(
         `Final: train acc ${s.finalTrainAcc.toFixed(4)}, test acc ${c.bold(s.finalTestAcc.toFixed(4))}, loss ${s.finalLoss.toFixed(4)}` +
-          `; best test acc ${s.bestTestAcc.toFixed(4)} (epoch ${s.bestEpoch})`,
+          `; ${best} (epoch ${s.bestEpoch})`,
       );
     }
     lines.push(
@@ -150,7 +151,9 @@ export class TrainReporter extends CommandReporter {
           [
             { label: 'loss', values: this.epochs.map((e) => e.loss), color: 'yellow', digits: 4 },
             { label: 'train acc', values: this.epochs.map((e) => e.trainAcc), color: 'cyan', digits: 4 },
-            { label: 'test acc', values: this.epochs.map((e) => e.testAcc), color: 'green', digits: 4 },
+            this.epochs[0].valAcc === undefined
+              ? { label: 'test acc', values: this.epochs.map((e) => e.testAcc), color: 'green', digits: 4 }
+              : { label: 'val acc', values: this.epochs.map((e) => e.valAcc ?? NaN), color: 'green', digits: 4 },
           ],
           this.o.out,
         ),
@@ -196,7 +199,7 @@ export function headline(p: {
   kernels: string;
   activation?: string; // relu | sigmoid
   init?: string; // std | xavier | he
-  optimizer?: string; // sgd | momentum | adagrad | adam
+  optimizer?: string; // sgd | momentum | adagrad | adam | nesterov | rmsprop
 }): string {
   const net = p.activation !== undefined ? ` (${p.activation}, ${p.init ?? 'std'} init)` : '';
   return (

@@ -119,11 +119,13 @@ function describeOp(op: ForwardOp): Record<string, unknown> {
       return { kind: op.kind };
     case 'dropout':
       return { kind: op.kind, ratio: op.ratio };
+    case 'batchnorm':
+      return { kind: op.kind, eps: op.eps, gamma: base64(op.gamma), beta: base64(op.beta), runningMean: base64(op.runningMean), runningVar: base64(op.runningVar) };
   }
 }
 
 /** The network's own layer names, numbered per kind: Affine1, Relu1, Affine2, ... */
-const LAYER_NAMES: Record<ForwardOp['kind'], string> = { affine: 'Affine', relu: 'Relu', sigmoid: 'Sigmoid', dropout: 'Dropout' };
+const LAYER_NAMES: Record<ForwardOp['kind'], string> = { affine: 'Affine', relu: 'Relu', sigmoid: 'Sigmoid', dropout: 'Dropout', batchnorm: 'BatchNorm' };
 
 /** One op's forward pass on one image's row, by the kernels' own dispatch. */
 function runOp(k: Kernels, op: ForwardOp, x: Matrix): Matrix {

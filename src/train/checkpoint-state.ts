@@ -17,6 +17,9 @@ import type { TrainProgress } from './trainer.js';
  *           what the caller needs to repeat the computation (config, data set, plan)
  */
 
+/** An accuracy as JSON holds it: NaN (not measured) is written as null. */
+const accuracy = () => z.pipe(z.nullable(z.number()), z.transform((v) => v ?? NaN));
+
 /** The state JSON's shape, checked when a checkpoint is read (a newer or edited file fails here). */
 const EpochRecord = z.object({
   type: z.literal('epoch'),
@@ -24,7 +27,8 @@ const EpochRecord = z.object({
   iteration: z.number(),
   loss: z.number(),
   trainAcc: z.number(),
-  testAcc: z.number(),
+  testAcc: accuracy(), // null (NaN) when the epochs scored a validation set instead
+  valAcc: z.optional(accuracy()), // only with a validation set
   seconds: z.number(),
   elapsedSeconds: z.number(),
 });

@@ -1,8 +1,8 @@
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset, ImageSet } from '../data/dataset.js';
 import type { ImageSource } from '../kernels/kernels.js';
 import type { ImageBatch } from '../kernels/kernels.js';
 import type { Network } from '../network/network.js';
-import { accuracyNow, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
+import { accuracyNow, evaluate, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import type { Rng } from '../tensor/rng.js';
 
@@ -12,6 +12,13 @@ export interface TrainOptions {
   batchSize: number; // the book: 100
   iterPerEpoch: number; // max(trainSize / batchSize, 1), as the book
   signal?: AbortSignal; // Ctrl-C: stop after the current step
+  /**
+   * Held-out training images (book 6.5.1): when given, each epoch scores them (valAcc) instead
+   * of the test set (testAcc NaN), and the test set is scored once, after the last step.
+   */
+  validation?: ImageSet | null;
+  /** With a validation set: false leaves the test set unscored even at the end (a search's trials). */
+  scoreTestAtEnd?: boolean;
   /** Where to start: a checkpoint's progress (the net, optimizer and rng restored to match). */
   from?: TrainProgress;
   /**
@@ -37,7 +44,8 @@ export interface EpochEvent {
   iteration: number;
   loss: number; // mean training loss over this epoch's steps
   trainAcc: number;
-  testAcc: number;
+  testAcc: number; // NaN when a validation set is scored instead
+  valAcc?: number; // only with a validation set
   seconds: number; // wall time since the previous epoch's event (or the start)
   elapsedSeconds: number;
 }
@@ -63,8 +71,10 @@ export interface TrainSummary {
   finalLoss: number;
   finalTrainAcc: number;
   finalTestAcc: number;
-  bestTestAcc: number;
-  bestEpoch: number;
+  bestTestAcc: number; // NaN with a validation set: the test set is scored at the end only
+  bestEpoch: number; // the epoch of the best per-epoch score: test, or validation when there is one
+  finalValAcc: number; // NaN without a validation set
+  bestValAcc: number; // NaN without a validation set
   seconds: number;
   imagesPerSecond: number; // training images through forward + backward per second
 }
@@ -145,7 +155,10 @@ export async function train(
     t: new Uint8Array(batchSize), // t: (batchSize)
     indices: new Int32Array(batchSize),
   };
-  net.kernels.loadImages(data.test);
+  const heldOut = options.validation ?? null;
+  // What each epoch scores beside the training set: the validation set if there is one.
+  const scored = heldOut ?? data.test;
+  net.kernels.loadImages(scored);
   const epochs = epochCount(iterations, iterPerEpoch);
   emit({ type: 'start', iterations, iterPerEpoch, epochs, batchSize });
 
@@ -166,9 +179,12 @@ export async function train(
   const report = (): void => {
     const { epoch, iteration, loss, accuracy } = scoring!;
     scoring = null;
-    const { trainAcc, testAcc } = accuracy.take();
+    const { trainAcc, testAcc: scoredAcc } = accuracy.take();
     const now = performance.now();
-    const e: EpochEvent = { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc, seconds: (now - epochStarted) / 1000, elapsedSeconds: (now - started) / 1000 };
+    const seconds = (now - epochStarted) / 1000, elapsedSeconds = (now - started) / 1000;
+    const e: EpochEvent = heldOut === null
+      ? { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: scoredAcc, seconds, elapsedSeconds }
+      : { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: NaN, valAcc: scoredAcc, seconds, elapsedSeconds };
     p.records.push(e);
     emit(e);
     // A learning rate too large shows at once: the first epoch ends no lower than it started.
@@ -207,10 +223,10 @@ export async function train(
       p.epochLoss = 0;
       p.epochSteps = 0;
       // The last epoch's accuracies are counted at once, on every thread: no steps are left.
-      let accuracy = i < iterations ? startAccuracy(net, data.train, data.test, weights) : null;
+      let accuracy = i < iterations ? startAccuracy(net, data.train, scored, weights) : null;
       if (accuracy === null) {
         emit({ type: 'evaluating', epoch: p.epoch });
-        accuracy = accuracyNow(net, data.train, data.test);
+        accuracy = accuracyNow(net, data.train, scored);
       }
       scoring = { epoch: p.epoch, iteration: i, loss, accuracy };
       if (accuracy.ready()) report();
@@ -228,16 +244,22 @@ export async function train(
   if (onCheckpoint !== undefined && (checkpointDue || savedAt !== p.iteration)) checkpoint(); // the end, or stopped mid-epoch
   const seconds = (performance.now() - started) / 1000;
   const final = p.records.length > 0 ? p.records[p.records.length - 1] : undefined;
-  const best = p.records.reduce<EpochEvent | undefined>((b, e) => (e.testAcc > (b?.testAcc ?? -1) ? e : b), undefined);
+  // The best epoch by what the epochs scored: the test set, or the validation set if there is one.
+  const score = (e: EpochEvent): number => e.valAcc ?? e.testAcc;
+  const best = p.records.reduce<EpochEvent | undefined>((b, e) => (score(e) > (b === undefined ? -1 : score(b)) ? e : b), undefined);
+  // With a validation set, the test set is scored once, at the end (book 6.5.1).
+  const finalTestAcc = heldOut === null ? final?.testAcc ?? NaN : p.iteration > 0 && options.scoreTestAtEnd !== false ? evaluate(net, data.test) : NaN;
   const summary: TrainSummary = {
     iterations: p.iteration,
     epochs: p.epoch,
     interrupted: p.iteration < iterations,
     finalLoss: final?.loss ?? lastLoss,
     finalTrainAcc: final?.trainAcc ?? NaN,
-    finalTestAcc: final?.testAcc ?? NaN,
-    bestTestAcc: best?.testAcc ?? NaN,
+    finalTestAcc,
+    bestTestAcc: heldOut === null ? best?.testAcc ?? NaN : NaN,
     bestEpoch: best?.epoch ?? 0,
+    finalValAcc: final?.valAcc ?? NaN,
+    bestValAcc: heldOut === null ? NaN : best?.valAcc ?? NaN,
     seconds,
     imagesPerSecond: ((p.iteration - startIteration) * batchSize) / (seconds - (options.from?.seconds ?? 0)),
   };

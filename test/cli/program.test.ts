@@ -49,7 +49,7 @@ describe.concurrent('usage errors name the flag and exit 2', () => {
     [['--hidden', '100,'], /^nn-train: --hidden must be a comma-separated list of layer sizes/],
     [['--activation', 'tanh'], /^nn-train: --activation must be one of relu, sigmoid, got tanh$/],
     [['--init', 'lecun'], /^nn-train: --init must be one of std, xavier, he, got lecun$/],
-    [['--optimizer', 'rmsprop'], /^nn-train: --optimizer must be one of sgd, momentum, adagrad, adam, got rmsprop$/],
+    [['--optimizer', 'lion'], /^nn-train: --optimizer must be one of sgd, momentum, adagrad, adam, nesterov, rmsprop, got lion$/],
     [['--momentum', '1.5'], /^nn-train: --momentum must be in \[0, 1\), got 1\.5$/],
     [['--beta2', 'x'], /^nn-train: --beta2 must be a number in \[0, 1\)/],
     [['--save', path.join(tmpdir(), 'no-such-folder-nn', 'm.safetensors')], /^nn-train: --save: no such folder/],

@@ -98,7 +98,7 @@ describe.concurrent('help still shows defaults and examples', () => {
     for (const [flag, value] of [['--hidden <sizes>', '50'], ['--activation <name>', 'relu'], ['--init <name>', 'std'], ['--epochs <n>', '17'], ['--batch-size <n>', '100'], ['--weight-init-std <x>', '0.01'], ['--seed <n>', '42'], ['--dtype <type>', 'float32'], ['--optimizer <name>', 'sgd'], ['--dataset <name>', 'mnist']]) {
       expect(flat).toMatch(new RegExp(`${flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .*\\(default: ${value.replace('.', '\\.')}\\)`));
     }
-    expect(flat).toMatch(/--lr <x> +learning rate \(default: 0\.1 sgd, 0\.01 momentum, 0\.01 adagrad, 0\.001 adam\)/);
+    expect(flat).toMatch(/--lr <x> +learning rate \(default: 0\.1 sgd, 0\.01 momentum, 0\.01 adagrad, 0\.001 adam, 0\.01 nesterov, 0\.01 rmsprop\)/);
     for (const c of ['gradcheck', 'demo', 'download', 'inspect-gradients', 'eval', 'predict']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     expect(r.stdout).toContain('$ nn-train --hidden 50 --epochs 17');
     expect(r.stdout).toContain('Exit codes: 0 ok');

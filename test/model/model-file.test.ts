@@ -204,3 +204,29 @@ describe('safetensors model files', () => {
     expect(failure(() => decodeModel(withHeader(() => {}, data), k))).toBe('model model: tensor W1 holds a non-finite value (NaN) at index 2');
   });
 });
+
+describe('model files with batch norm and dropout', () => {
+  it('keep gamma, beta and the running statistics, and the dropout ratio: the loaded net predicts the same', () => {
+    const k = referenceKernels('float64');
+    const net = buildNetwork(k, new Rng(8), { inputSize: 6, hidden: [5, 4], outputSize: 3, activation: 'relu', init: 'he', weightInitStd: 0.01, batchNorm: true, dropout: 0.25 });
+    net.gradient(batch('float64'), new Uint8Array(7).map((_, i) => i % 3)); // moves the running statistics off zero
+    const bytes = encodeModel(net, {});
+    const { net: loaded, metadata } = decodeModel(bytes, k);
+    expect(metadata.batchNorm).toBe('true');
+    expect(metadata.dropout).toBe('0.25');
+    expect([...loaded.layers.keys()]).toEqual([...net.layers.keys()]);
+    expect(Array.from(loaded.buffers.runningVar2.data)).toEqual(Array.from(net.buffers.runningVar2.data));
+    expect(Array.from(loaded.buffers.runningVar2.data).some((v) => v !== 0)).toBe(true);
+    const x = batch('float64');
+    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(net.predict(x).data));
+  });
+
+  it('a batch norm file missing a running statistic is refused, naming it', () => {
+    const k = referenceKernels('float64');
+    const net = buildNetwork(k, new Rng(8), { inputSize: 6, hidden: [5], outputSize: 3, activation: 'relu', init: 'he', weightInitStd: 0.01, batchNorm: true });
+    const tensors = new Map<string, Tensor>();
+    for (const [name, m] of Object.entries(net.params)) tensors.set(name, { dtype: 'F64', shape: name.startsWith('W') ? [m.rows, m.cols] : [m.cols], data: m.data });
+    const bytes = encodeSafetensors(tensors, { format: 'nn-train', activation: 'relu', batchNorm: 'true' });
+    expect(failure(() => decodeModel(bytes, k))).toMatch(/has no tensor runningMean1/);
+  });
+});

@@ -21,6 +21,14 @@ describe('EpochTable', () => {
     expect(widths.size).toBe(1);
     expect(new EpochTable(plain).end()).toBeUndefined();
   });
+  it('with a validation set shows val acc where test acc was', () => {
+    const t = new EpochTable(plain);
+    const lines = t.row({ ...epoch(1, 0.5, 0.8, NaN), valAcc: 0.75 }).split('\n');
+    expect(lines[1]).toMatch(/train acc .* val acc .* seconds/);
+    expect(lines[1]).not.toContain('test acc');
+    expect(lines[3]).toMatch(/│\s+0\.8000 │\s+0\.7500 │/);
+  });
+
   it('has no ANSI codes when colour is off (cli-table3 colours borders by default)', () => {
     const t = new EpochTable(plain);
     expect(t.row(epoch(1, 1, 0.5, 0.5)) + t.end()).not.toMatch(/\x1b\[/);

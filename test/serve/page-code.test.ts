@@ -107,6 +107,27 @@ describe("the page's forward pass (forward.js) against the engine's", () => {
   }
 });
 
+describe("the page's forward pass with batch norm and dropout", () => {
+  it('runs the running statistics and the dropout scaling as the engine does', () => {
+    const kernels = referenceKernels('float64');
+    const net = buildNetwork(kernels, new Rng(7), { inputSize: 784, hidden: [30, 20], outputSize: 10, activation: 'relu', init: 'he', weightInitStd: 0.01, batchNorm: true, dropout: 0.2 });
+    const rng = new Rng(5);
+    const batch = kernels.alloc(8, 784);
+    for (let i = 0; i < batch.data.length; i++) batch.data[i] = rng.uniform() < 0.2 ? rng.uniform() : 0;
+    net.gradient(batch, new Uint8Array(8).map((_, i) => i)); // a training pass moves the running statistics
+    const snapshot = new ModelSnapshot(net, 1, [28, 28], { architecture: net.architecture });
+    const pixels = Array.from(batch.data.subarray(0, 784));
+    const server = snapshot.predict(pixels);
+    const page = forward(decodeModel(JSON.parse(snapshot.toJson())), pixels);
+    expect(page.outputs.map((o: { name: string }) => o.name)).toEqual(server.layers.map((l) => l.name));
+    expect(server.layers.map((l) => l.name)).toContain('BatchNorm2');
+    page.outputs.forEach((o: { values: Float64Array }, k: number) => {
+      o.values.forEach((v, j) => expect(Math.abs(v - server.layers[k].values[j])).toBeLessThan(1e-12 * Math.max(1, Math.abs(server.layers[k].values[j]))));
+    });
+    expect(page.predicted).toBe(server.predicted);
+  });
+});
+
 describe("the page's files", () => {
   it('are found from wherever the module runs: src/serve, dist/serve, a bundle in dist/', () => {
     for (const from of ['src/serve/page-files.ts', 'dist/serve/page-files.js', 'dist/nn-train.cjs']) {

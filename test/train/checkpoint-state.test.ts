@@ -15,7 +15,7 @@ import { toySet } from '../support/toy-set.js';
 import { Diverged, train, type TrainEvent, type TrainProgress } from '../../src/train/trainer.js';
 
 const kernels = referenceKernels('float32');
-const LR: Record<OptimizerName, number> = { sgd: 0.5, momentum: 0.1, adagrad: 0.1, adam: 0.01 };
+const LR: Record<OptimizerName, number> = { sgd: 0.5, momentum: 0.1, adagrad: 0.1, adam: 0.01, nesterov: 0.1, rmsprop: 0.01 };
 
 const toy: Dataset = { info: { name: 'toy', requested: 'toy', source: 'generated', classes: 4 }, train: toySet(300, 1), test: toySet(60, 2) };
 

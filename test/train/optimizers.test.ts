@@ -53,6 +53,25 @@ describe('optimizers: the first update, by hand', () => {
     expect(b).toBeCloseTo(-1.9990000126489507, 14);
   });
 
+  it('nesterov 0.9: v = -lr g, W + 0.81 v - 1.9 lr g', () => {
+    // step 1: v = [-0.05, 0.025]; W = 1 - 0.0405 - 0.095 = 0.8645, -2 + 0.02025 + 0.0475 = -1.93225
+    let [a, b] = stepOnce('nesterov', 0.1, 1);
+    expect(a).toBeCloseTo(0.8645, 15);
+    expect(b).toBeCloseTo(-1.93225, 15);
+    // step 2: v = 0.9 v - 0.1 g = [-0.095, 0.0475]; W = 0.8645 + 0.81 (-0.095) - 0.095 = 0.69255
+    [a, b] = stepOnce('nesterov', 0.1, 2);
+    expect(a).toBeCloseTo(0.69255, 15);
+    expect(b).toBeCloseTo(-1.93225 + 0.81 * 0.0475 + 0.0475, 15);
+  });
+
+  it('rmsprop 0.99: h = 0.01 g^2, W - lr g / (sqrt(h) + 1e-7)', () => {
+    // sqrt(h) = 0.1 |g| = [0.05, 0.025]: 1 - 0.005 / 0.0500001 = 0.9000001999996,
+    // -2 + 0.0025 / 0.0250001 = -1.9000003999984
+    const [a, b] = stepOnce('rmsprop', 0.01);
+    expect(a).toBeCloseTo(0.9000001999996, 13);
+    expect(b).toBeCloseTo(-1.9000003999984, 13);
+  });
+
   it('uses the hyperparameters it is given', () => {
     const opt = createOptimizer(k, { optimizer: 'momentum', lr: 0.1, momentum: 0.5 });
     const params = { W: matrixFrom('float64', 1, 2, W0) };
@@ -80,7 +99,7 @@ describe('optimizers: each reduces the loss on a small fixed problem', () => {
     const s = [x.data[i * D] + x.data[i * D + 1], x.data[i * D + 2] - x.data[i * D + 3], x.data[i * D + 4]];
     t[i] = s.indexOf(Math.max(...s));
   }
-  const lr: Record<OptimizerName, number> = { sgd: 0.5, momentum: 0.1, adagrad: 0.1, adam: 0.01 };
+  const lr: Record<OptimizerName, number> = { sgd: 0.5, momentum: 0.1, adagrad: 0.1, adam: 0.01, nesterov: 0.1, rmsprop: 0.01 };
 
   for (const name of OPTIMIZER_NAMES) {
     it(`${name}: 100 full-batch steps at least halve the loss, deterministically`, () => {

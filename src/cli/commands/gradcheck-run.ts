@@ -3,7 +3,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { RuntimeFailure, UsageError } from '../../errors.js';
 import { jsKernels } from '../../kernels/js.js';
 import { gradientCheck, type ParamCheck } from '../../network/gradient-check.js';
-import { buildNetwork } from '../../network/build-network.js';
+import { buildNetwork, networkSettings } from '../../network/build-network.js';
 import type { InitName } from '../../network/init.js';
 import type { ActivationName } from '../../network/multi-layer-net.js';
 import { createCommandReporter } from '../../report/command-report.js';
@@ -20,6 +20,9 @@ export interface GradcheckNet {
   init: InitName;
   weightInitStd: number;
   seed: number;
+  batchNorm?: boolean;
+  dropout?: number;
+  weightDecay?: number;
 }
 
 /**
@@ -34,7 +37,8 @@ export function gradientCheckOnData(data: Dataset, p: GradcheckNet, count: numbe
   const kernels = jsKernels('float64');
   const D = data.train.rows * data.train.cols;
   // With --hidden 50, relu and std init this is bit for bit the book's TwoLayerNet (tested).
-  const net = buildNetwork(kernels, new Rng(p.seed), { inputSize: D, hidden: p.hidden, outputSize: data.info.classes, activation: p.activation, init: p.init, weightInitStd: p.weightInitStd });
+  const net = buildNetwork(kernels, new Rng(p.seed), { inputSize: D, outputSize: data.info.classes, ...networkSettings(p) });
+  net.holdDropoutMasks(true); // one fixed function to differentiate
   const x = kernels.alloc(count, D); // x: (count, 784)
   const t = new Uint8Array(count); // t: (count)
   sliceBatch(x, t, data.train, 0, count);
@@ -62,6 +66,9 @@ export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<
       tolerance: opts.tolerance,
       seed: opts.seed,
       weightInitStd: opts.weightInitStd,
+      weightDecay: opts.weightDecay,
+      dropout: opts.dropout,
+      batchNorm: opts.batchNorm,
       dataset: record,
       seconds: (performance.now() - started) / 1000,
     };

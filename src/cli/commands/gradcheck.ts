@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { DEFAULTS } from '../../defaults.js';
 import { setJsonErrors } from '../output.js';
 import { parseOptions } from '../parse-options.js';
-import { addNetworkOptions, addStartOptions } from './network-options.js';
+import { addNetworkOptions, addRegularizationOptions, addStartOptions } from './network-options.js';
 import { addDataOptions, addOutputOptions } from './shared-options.js';
 
 export function gradcheckCommand(): Command {
@@ -12,6 +12,7 @@ export function gradcheckCommand(): Command {
     .addOption(new Option('--tolerance <x>', 'largest allowed |numerical - backprop| per entry').default(DEFAULTS.gradcheckTolerance));
   addStartOptions(cmd, 'random seed of the initial weights');
   addNetworkOptions(cmd);
+  addRegularizationOptions(cmd);
   addDataOptions(cmd);
   addOutputOptions(cmd, 'print NDJSON: one gradcheck record per parameter and a summary');
   return cmd

@@ -31,3 +31,18 @@ export function addOptimizerOptions(cmd: Command): Command {
     .addOption(new Option('--beta1 <x>', 'adam: decay of the mean gradient').default(DEFAULTS.beta1))
     .addOption(new Option('--beta2 <x>', 'adam: decay of the mean squared gradient').default(DEFAULTS.beta2));
 }
+
+/** --weight-decay, --dropout, --batch-norm (validated by RegularizationOptions in src/config.ts). */
+export function addRegularizationOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--weight-decay <lambda>', 'L2 weight decay: 0.5 * lambda * ΣW² added to the loss (book 6.4.2)').default(DEFAULTS.weightDecay))
+    .addOption(new Option('--dropout <ratio>', 'a Dropout of this ratio in [0, 1) after each hidden activation (book 6.4.3); 0: none').default(DEFAULTS.dropout))
+    .option('--batch-norm', 'a BatchNormalization before each hidden activation (book 6.3)');
+}
+
+/** --train-size, --validation-split (validated by SubsetOptions in src/config.ts). */
+export function addSubsetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--train-size <n>', 'train on the first n training images only'))
+    .addOption(new Option('--validation-split <f>', 'hold out the last fraction f in (0, 1) of the training images as a validation set (book 6.5.1)'));
+}

@@ -4,7 +4,7 @@ import { DEFAULTS, type ServeOptionValues, type TrainConfigValues } from '../../
 import { RuntimeFailure, UsageError } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
-import { buildNetwork } from '../../network/build-network.js';
+import { buildNetwork, networkSettings } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { configRecord, toJsonLine } from '../../report/records.js';
 import { createTrainReporter, divergedMessage, headline, lossNotFallingMessage, plural } from '../../report/train-report.js';
@@ -16,6 +16,7 @@ import { requireParentFolder, writeFileAtomic } from '../files.js';
 import { finishIfStdoutCloses, setJsonErrors, writeOut } from '../output.js';
 import { EXIT_INTERRUPTED } from '../signals.js';
 import { CheckpointWriter, openResume, restoreResume } from './train-checkpoint.js';
+import { splitTrainingData } from './training-split.js';
 import { withData } from './with-data.js';
 
 const require = createRequire(import.meta.url);
@@ -50,17 +51,20 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
   // Worker threads start up while the reporter's modules and the data load.
   const kernelsReady = trainKernels(config);
   kernelsReady.catch(() => {}); // (awaited below; this only keeps a failure from going unhandled meanwhile)
-  await withData(config, async ({ out, reporter, data, record, interrupt }) => {
+  await withData(config, async ({ out, reporter, data: loaded, record, interrupt }) => {
+    // --train-size and --validation-split: the images trained on, and those held out (book 6.5.1).
+    const { data, validation } = splitTrainingData(loaded, config);
     const kernels = await kernelsReady;
     const rng = new Rng(config.seed);
     const inputSize = data.train.rows * data.train.cols;
     // With --hidden 50, relu and std init this is bit for bit the book's TwoLayerNet (tested).
-    const net = buildNetwork(kernels, rng, { inputSize, hidden: config.hidden, outputSize: data.info.classes, activation: config.activation, init: config.init, weightInitStd: config.weightInitStd });
+    const net = buildNetwork(kernels, rng, { inputSize, outputSize: data.info.classes, ...networkSettings(config) });
     // The book: iter_per_epoch = max(train_size / batch_size, 1); whole steps here.
     const iterPerEpoch = Math.max(Math.floor(data.train.count / config.batchSize), 1);
     const iterations = resume?.iterations ?? config.iters ?? config.epochs * iterPerEpoch;
     const epochs = epochCount(iterations, iterPerEpoch);
-    const run = { seed: config.seed, iterations, iterPerEpoch, epochs, kernels: kernels.name };
+    // The reported loss includes the weight decay penalty; trainCount/validationCount are the images used.
+    const run = { seed: config.seed, iterations, iterPerEpoch, epochs, kernels: kernels.name, lossIncludesPenalty: true, trainCount: data.train.count, validationCount: validation?.count ?? 0 };
     const architecture = net.architecture;
     const optimizer = createOptimizer(kernels, config);
     const from = resume !== undefined ? restoreResume(resume, data, net, optimizer, rng) : undefined;
@@ -95,7 +99,7 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
     };
     let summary: TrainSummary;
     try {
-      summary = await train(net, optimizer, data, rng, { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, from, onCheckpoint: checkpoints?.write }, emit);
+      summary = await train(net, optimizer, data, rng, { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, from, onCheckpoint: checkpoints?.write, validation }, emit);
     } catch (err) {
       // The checkpoint file, if this run wrote one or resumed from it, holds the last good state.
       const kept = checkpoints !== undefined && (checkpoints.written > 0 || resume !== undefined) ? checkpoints.file : undefined;
@@ -105,7 +109,9 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
 
     if (config.plot !== undefined && reporter.epochEvents.length > 0) {
       const { svgPlot } = await import('../../report/svg-plot.js');
-      writeFileAtomic(config.plot, svgPlot([...reporter.epochEvents], `nn-train: ${architecture} on ${record.name}, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`));
+      const points = reporter.epochEvents.map((e) => ({ ...e, testAcc: e.valAcc ?? e.testAcc }));
+      const title = `nn-train: ${architecture} on ${record.name}, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`;
+      writeFileAtomic(config.plot, svgPlot(points, title, validation === null ? 'test accuracy' : 'validation accuracy'));
       reporter.notice(`Wrote ${config.plot}`);
     }
     // What the trained net confuses on the test set (nothing to show before the first step).
@@ -125,6 +131,8 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
         iterations: String(summary.iterations),
         seed: String(config.seed),
         dtype: config.dtype,
+        weightDecay: String(config.weightDecay),
+        trainCount: String(data.train.count),
         createdBy: `nn-train ${version}`,
       });
       reporter.notice(`Saved ${architecture} (${config.activation}) to ${config.save}`);

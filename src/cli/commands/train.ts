@@ -5,7 +5,7 @@ import { BACKENDS } from '../../kernels/backends.js';
 import { setJsonErrors } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { nearest } from '../suggest.js';
-import { addNetworkOptions, addOptimizerOptions, addStartOptions } from './network-options.js';
+import { addNetworkOptions, addOptimizerOptions, addRegularizationOptions, addStartOptions, addSubsetOptions } from './network-options.js';
 import { addDataOptions, addOutputOptions, addServeOptions } from './shared-options.js';
 
 /**
@@ -34,6 +34,8 @@ export function trainCommand(): Command {
   addServeOptions(cmd);
   addNetworkOptions(cmd);
   addOptimizerOptions(cmd);
+  addRegularizationOptions(cmd);
+  addSubsetOptions(cmd);
   addDataOptions(cmd);
   addOutputOptions(cmd, 'print NDJSON records (config, epoch, summary) instead of the table');
   return cmd

@@ -16,6 +16,9 @@ export function decodeModel(json) {
 }
 
 function decodeLayer(layer, Float) {
+  if (layer.kind === 'batchnorm') {
+    return { ...layer, gamma: floats(layer.gamma, Float), beta: floats(layer.beta, Float), runningMean: floats(layer.runningMean, Float), runningVar: floats(layer.runningVar, Float) };
+  }
   if (layer.kind !== 'affine') return layer;
   return { ...layer, W: floats(layer.W, Float), b: floats(layer.b, Float) };
 }
@@ -49,6 +52,11 @@ const OPS = {
   /** The book's Dropout at inference: every unit, scaled by the fraction kept in training. */
   dropout(layer, x, Float) {
     return Float.from(x, (v) => v * (1 - layer.ratio));
+  },
+  /** Batch normalization at inference: the running statistics training gathered, not the input's. */
+  batchnorm(layer, x, Float) {
+    const { gamma, beta, runningMean, runningVar, eps } = layer;
+    return Float.from(x, (v, j) => (v - runningMean[j]) * (gamma[j] / Math.sqrt(runningVar[j] + eps)) + beta[j]);
   },
   /** Shifted by the largest score, so exp never overflows (as the kernels' softmax). */
   softmax(_layer, x, Float) {
