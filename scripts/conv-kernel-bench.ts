@@ -15,7 +15,7 @@ import { loadDataset } from '../src/data/datasets.js';
 import type { FilterShape } from '../src/kernels/conv-reference.js';
 import { convWasm, type ConvWasm } from '../src/kernels/conv-wasm.js';
 import type { Matrix } from '../src/tensor/matrix.js';
-import { Rng } from '../src/train/rng.js';
+import { Rng } from '../src/tensor/rng.js';
 
 export interface KernelTiming {
   kernel: string;

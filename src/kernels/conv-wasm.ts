@@ -1,6 +1,7 @@
 import { assertShape, type Matrix } from '../tensor/matrix.js';
 import { convOutputSize, type ConvShape, type FilterShape } from './conv-reference.js';
-import { Heap, wasmMemory, wasmModule } from './wasm.js';
+import { Heap, wasmMemory } from './wasm-heap.js';
+import { wasmModule } from './wasm-module.js';
 
 /**
  * The convnet kernels of ./assembly/conv.ts over matrices in the module's shared memory: one

@@ -3,8 +3,8 @@ import { col2im, convBackward, convForward, convOutputSize, im2col, maxPoolBackw
 import { convWasm, type ConvWasm } from '../../src/kernels/conv-wasm.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import type { Matrix } from '../../src/tensor/matrix.js';
-import { Rng } from '../../src/train/rng.js';
-import { expectClose } from './helpers.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { expectClose } from '../support/kernels.js';
 
 // The convolution and pooling kernels: the reference against hand-worked cases and central
 // differences, the WebAssembly kernels against the reference, and every split of a call's
