@@ -1,4 +1,5 @@
 import type { Matrix } from '../tensor/matrix.js';
+import { convOutputSize } from './conv-reference.js';
 import type { MatrixOrImages } from './image-batch.js';
 import type { Kernels } from './kernels.js';
 import type { Op } from './ops.js';
@@ -21,6 +22,10 @@ export function forwardOp(kernels: Kernels, op: Op, out: Matrix, x: MatrixOrImag
       // The book's Dropout at inference: every unit, scaled by the fraction kept in training.
       out.data.set(kernels.denseImages(x).data);
       return kernels.scale(out, 1 - op.ratio);
+    case 'conv':
+      return kernels.convForward(out, x, op.W, op.b, op.shape);
+    case 'pool':
+      return kernels.poolForward(out, null, kernels.denseImages(x), op.shape);
     default:
       return unknownOp(op);
   }
@@ -41,6 +46,13 @@ export function opOutputCols(op: Op, cols: number, what = 'countCorrectImages'):
     case 'sigmoid':
     case 'dropout':
       return cols;
+    case 'conv':
+    case 'pool': {
+      const { C, H, W } = op.shape;
+      if (C * H * W !== cols) throw new RangeError(`${what}: a ${op.kind} op takes ${C}x${H}x${W} = ${C * H * W} inputs, gets ${cols}`);
+      const { OH, OW } = convOutputSize({ N: 1, ...op.shape });
+      return (op.kind === 'conv' ? op.shape.FN : C) * OH * OW;
+    }
     default:
       return unknownOp(op);
   }

@@ -1,5 +1,6 @@
 import type { ImageSet } from '../data/dataset.js';
 import { assertShape, type Matrix } from '../tensor/matrix.js';
+import { convWasm, type ConvWasm } from './conv-wasm.js';
 import { checkForwardOps } from './forward.js';
 import { denseOf, isImageBatch, setGatherIndices, setSliceIndices, type MatrixOrImages } from './image-batch.js';
 import { countCorrectRange, EVAL_CHUNK, type EvalScratch } from './images.js';
@@ -69,6 +70,9 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     return p;
   };
   const splitGrads = new WeakSet<object>(); // weight gradients made by halves on two threads
+  let conv: ConvWasm | null = null; // the convnet kernels, instantiated on first use over the same memory
+  const convOf = (): ConvWasm => (conv ??= convWasm({ memory, heap, module: options.module }));
+  const argmaxes = new Map<number, Int32Array>(); // pooling's argmax at inference, by size
   const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer); // alpha for a worker
 
   const inWasm = (m: Matrix): boolean => heap.owns(m.data);
@@ -165,6 +169,45 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransB dx', dx, N, D);
       if (!inWasm(dx) || !inWasm(dout) || !inWasm(W)) return js.matmulTransB(dx, dout, W);
       w.matmulTransB(ptr(dx), ptr(dout), ptr(W), N, H, D, transposeOf(H, D));
+    },
+
+    allocInt32(n) {
+      return heap.int32(n);
+    },
+
+    // The convnet kernels run on this thread, over the whole batch; each takes a range of
+    // images (or filters), so the worker threads can take a share of it with the same numbers.
+    convForward(out, x, W, b, shape) {
+      const xd = dense(x);
+      if (![out, xd, W, b].every(inWasm)) return js.convForward(out, xd, W, b, shape);
+      // The first layer's input is mostly zero pixels: the sparse kernel skips them exactly.
+      convOf().convForward(out, xd, W, b, { N: x.rows, ...shape }, { sparse: isImageBatch(x) });
+    },
+
+    convBackward(dx, dW, db, dout, x, W, shape) {
+      const xd = dense(x);
+      if (![dW, db, dout, xd, W].every(inWasm) || (dx !== null && !inWasm(dx))) return js.convBackward(dx, dW, db, dout, xd, W, shape);
+      const s = { N: x.rows, ...shape };
+      const k = convOf();
+      k.convWeightGrad(dW, xd, dout, s);
+      k.convBiasGrad(db, dout, s);
+      if (dx !== null) k.convInputGrad(dx, dout, W, s);
+    },
+
+    poolForward(out, argmax, x, shape) {
+      if (!inWasm(out) || !inWasm(x) || (argmax !== null && !heap.owns(argmax))) return js.poolForward(out, argmax, x, shape);
+      const n = out.rows * out.cols;
+      let where = argmax;
+      if (where === null) {
+        where = argmaxes.get(n) ?? heap.int32(n); // (N, C*OH*OW), read by nobody
+        argmaxes.set(n, where);
+      }
+      convOf().maxPoolForward(out, where, x, { N: x.rows, ...shape });
+    },
+
+    poolBackward(dx, dout, argmax, shape) {
+      if (!inWasm(dx) || !inWasm(dout) || !heap.owns(argmax)) return js.poolBackward(dx, dout, argmax, shape);
+      convOf().maxPoolBackward(dx, dout, argmax, { N: dx.rows, ...shape });
     },
 
     softmax(out, x) {
