@@ -3,7 +3,10 @@ import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeFailure } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
+import type { AnyNet } from '../network/build-network.js';
+import { LayerSpecError, parseLayerSpec, planLayers, type Volume } from '../network/layer-spec.js';
 import { ACTIVATION_NAMES, MultiLayerNet, type ActivationName } from '../network/multi-layer-net.js';
+import { SequentialNet, tensorShapes } from '../network/sequential-net.js';
 import type { Params } from '../network/network.js';
 import type { DType } from '../tensor/matrix.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
@@ -13,26 +16,36 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } f
  * Wn (h, 10), bn (10) in the training dtype (F32 or F64), and __metadata__ saying what it is.
  * PyTorch (`safetensors.torch.load_file`) and NumPy (`safetensors.numpy.load_file`) read it
  * as it is; W is (inputs, outputs), the book's layout, i.e. the transpose of torch.nn.Linear.
+ *
+ * A net built from a layer spec (a convnet) keeps its spec in __metadata__ (`layers`, with
+ * `input` as CxHxW and `classes`), so the file alone rebuilds it; its convolutions' W are
+ * (filters, channels, height, width), as the book's NumPy and PyTorch's Conv2d keep them.
  */
 
 /** What we record about a model; all strings, as safetensors requires. */
 export interface ModelMetadata {
   format: string; // "nn-train"
-  architecture: string; // "784-100-100-10"
-  activation: ActivationName;
+  architecture: string; // "784-100-100-10", or a layer spec
+  activation: ActivationName | 'layers'; // 'layers' for a net of a layer spec
   [key: string]: string; // dataset, accuracy, init, optimizer, epochs, seed, ...
 }
 
 export interface LoadedModel {
-  net: MultiLayerNet;
+  net: AnyNet;
   metadata: ModelMetadata;
   dtype: DType; // of the stored tensors
 }
 
 /** The model's bytes; pure. `extra` adds metadata (dataset, accuracy, ...). */
-export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): Uint8Array {
+export function encodeModel(net: AnyNet, extra: Record<string, string>): Uint8Array {
   const dtype = net.kernels.dtype === 'float64' ? 'F64' : 'F32';
   const tensors = new Map<string, Tensor>();
+  if (net instanceof SequentialNet) {
+    for (const [name, shape] of net.tensorShapes()) tensors.set(name, { dtype, shape, data: net.params[name].data });
+    const { C, H, W } = net.spec.input;
+    const metadata: ModelMetadata = { ...extra, format: 'nn-train', architecture: net.architecture, activation: 'layers', layers: net.architecture, input: `${C}x${H}x${W}`, classes: String(net.spec.classes) };
+    return encodeSafetensors(tensors, metadata);
+  }
   for (const [name, m] of Object.entries(net.params)) {
     // Biases are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
     const shape = name.startsWith('b') ? [m.cols] : [m.rows, m.cols];
@@ -46,7 +59,7 @@ export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): 
  * Writes the model atomically: to a temporary file in the same folder, then renamed over
  * FILE, so an interrupted save never leaves half a model under the name.
  */
-export async function saveModel(file: string, net: MultiLayerNet, extra: Record<string, string>): Promise<void> {
+export async function saveModel(file: string, net: AnyNet, extra: Record<string, string>): Promise<void> {
   const bytes = encodeModel(net, extra);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -87,6 +100,7 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     throw err;
   }
   const { tensors, metadata } = decoded;
+  if (metadata.layers !== undefined) return decodeLayersModel(tensors, metadata, choice, fail);
 
   // Names: exactly W1, b1, ..., Wn, bn.
   const layers = [...tensors.keys()].filter((k) => /^W[1-9]\d*$/.test(k)).length;
@@ -145,4 +159,48 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     metadata: { ...metadata, format: metadata.format ?? 'unknown', architecture, activation: activation as ActivationName },
     dtype,
   };
+}
+
+/** A net of a layer spec: the spec, input and classes from __metadata__, checked against the tensors. */
+function decodeLayersModel(tensors: Map<string, Tensor>, metadata: Record<string, string>, choice: KernelsChoice, fail: (why: string) => RuntimeFailure): LoadedModel {
+  const spec = metadata.layers;
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(metadata.input ?? '1x28x28');
+  if (m === null) throw fail(`__metadata__ input is ${JSON.stringify(metadata.input)}, expected CxHxW such as 1x28x28`);
+  const input: Volume = { C: Number(m[1]), H: Number(m[2]), W: Number(m[3]) };
+  const classes = Number(metadata.classes ?? '10');
+  if (!Number.isInteger(classes) || classes < 2) throw fail(`__metadata__ classes is ${JSON.stringify(metadata.classes)}, expected an integer >= 2`);
+  let parts;
+  try {
+    parts = parseLayerSpec(spec);
+    planLayers(parts, input, classes);
+  } catch (err) {
+    if (err instanceof LayerSpecError) throw fail(`__metadata__ layers "${spec}": ${err.message}`);
+    throw err;
+  }
+  const plan = planLayers(parts, input, classes);
+  const expected = tensorShapes(plan);
+  for (const name of tensors.keys()) {
+    if (!expected.has(name)) throw fail(`holds a tensor ${name} that its layers "${spec}" do not have (they have ${[...expected.keys()].join(', ')})`);
+  }
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (t === undefined) throw fail(`has no tensor ${name}, which its layers "${spec}" need`);
+    if (t.shape.join(',') !== shape.join(',')) throw fail(`${name} has shape [${t.shape}] but its layers "${spec}" need [${shape}]`);
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw fail(`tensor ${name} holds a non-finite value (${t.data[bad]}) at index ${bad}`);
+  }
+  const dtypes = new Set([...tensors.values()].map((t) => t.dtype));
+  if (dtypes.size !== 1) throw fail('mixes F32 and F64 tensors');
+  const dtype: DType = dtypes.has('F64') ? 'float64' : 'float32';
+  const kernels = typeof choice === 'function' ? choice(dtype) : choice;
+  const params: Params = {};
+  for (const [name, t] of tensors) {
+    // Engine layout: a convolution's W (FN, C*FH*FW), an affine's (D, H), biases (1, n).
+    const rows = t.shape.length === 1 ? 1 : t.shape[0];
+    const p = kernels.alloc(rows, t.data.length / rows);
+    p.data.set(t.data);
+    params[name] = p;
+  }
+  const net = new SequentialNet(kernels, { parts, input, classes }, { params });
+  return { net, metadata: { ...metadata, format: metadata.format ?? 'unknown', architecture: net.architecture, activation: 'layers' }, dtype };
 }

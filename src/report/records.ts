@@ -40,6 +40,7 @@ export function epochRecord(e: EpochEvent): object {
     loss: e.loss,
     trainAcc: e.trainAcc,
     testAcc: e.testAcc,
+    evalSamples: e.evalSamples,
     seconds: e.seconds,
     elapsedSeconds: e.elapsedSeconds,
   };

@@ -1,4 +1,4 @@
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset, ImageSet } from '../data/dataset.js';
 import type { ImageSource } from '../kernels/kernels.js';
 import type { ImageBatch } from '../kernels/kernels.js';
 import type { Network } from '../network/network.js';
@@ -12,6 +12,13 @@ export interface TrainOptions {
   batchSize: number; // the book: 100
   iterPerEpoch: number; // max(trainSize / batchSize, 1), as the book
   signal?: AbortSignal; // Ctrl-C: stop after the current step
+  evalSamples?: number; // per-epoch accuracies on the first N images of each set (the book's evaluate_sample_num_per_epoch); unset: all
+}
+
+/** How many images each accuracy counted. */
+export interface EvalCounts {
+  train: number;
+  test: number;
 }
 
 /** The trainer reports through these events and never prints (nanoGPT's rule). */
@@ -25,6 +32,7 @@ export type TrainEvent =
       loss: number; // mean training loss over this epoch's steps
       trainAcc: number;
       testAcc: number;
+      evalSamples: EvalCounts; // images the two accuracies counted
       seconds: number; // wall time since the previous epoch's event (or the start)
       elapsedSeconds: number;
     }
@@ -38,7 +46,8 @@ export interface TrainSummary {
   finalLoss: number;
   finalTrainAcc: number;
   finalTestAcc: number;
-  bestTestAcc: number;
+  evalSamples: EvalCounts; // images finalTrainAcc and finalTestAcc counted: the full sets, unless stopped early
+  bestTestAcc: number; // of the epochs' accuracies
   bestEpoch: number;
   seconds: number;
   imagesPerSecond: number; // training images through forward + backward per second
@@ -72,6 +81,13 @@ function sgdStep(net: Network, optimizer: Optimizer, rng: Rng, batch: Batch): nu
   return net.lastLoss;
 }
 
+/** The first `n` images of a set (the set itself when n is unset or covers it). */
+export function firstImages(set: ImageSet, n: number | undefined): ImageSet {
+  if (n === undefined || n >= set.count) return set;
+  const D = set.rows * set.cols;
+  return { ...set, count: n, images: set.images.subarray(0, n * D), labels: set.labels.subarray(0, n) };
+}
+
 export function epochCount(iterations: number, iterPerEpoch: number): number {
   return Math.ceil(iterations / iterPerEpoch);
 }
@@ -94,6 +110,10 @@ export async function train(
   emit: (event: TrainEvent) => void,
 ): Promise<TrainSummary> {
   const { iterations, batchSize, iterPerEpoch } = options;
+  // The sets the epochs are scored on: the first evalSamples images of each, or all of them.
+  const evalTrain = firstImages(data.train, options.evalSamples);
+  const evalTest = firstImages(data.test, options.evalSamples);
+  const evalSamples = { train: evalTrain.count, test: evalTest.count };
   const D = data.train.rows * data.train.cols;
   // The kernels fill x from the images their way (the fast ones as lists of nonzero pixels,
   // made once per set here), so a step converts no pixels and allocates nothing.
@@ -129,7 +149,7 @@ export async function train(
     scoring = null;
     const { trainAcc, testAcc } = accuracy.take();
     const now = performance.now();
-    emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc, seconds: (now - epochStarted) / 1000, elapsedSeconds: (now - started) / 1000 });
+    emit({ type: 'epoch', epoch, iteration, loss, trainAcc, testAcc, evalSamples, seconds: (now - epochStarted) / 1000, elapsedSeconds: (now - started) / 1000 });
     final = { loss, trainAcc, testAcc };
     if (testAcc > best.testAcc) best = { testAcc, epoch };
     epochStarted = now;
@@ -150,10 +170,10 @@ export async function train(
       epochLoss = 0;
       epochSteps = 0;
       // The last epoch's accuracies are counted at once, on every thread: no steps are left.
-      let accuracy = i < iterations ? startAccuracy(net, data.train, data.test, weights) : null;
+      let accuracy = i < iterations ? startAccuracy(net, evalTrain, evalTest, weights) : null;
       if (accuracy === null) {
         emit({ type: 'evaluating', epoch });
-        accuracy = accuracyNow(net, data.train, data.test);
+        accuracy = accuracyNow(net, evalTrain, evalTest);
       }
       scoring = { epoch, iteration: i, loss, accuracy };
       if (accuracy.ready()) report();
@@ -167,6 +187,15 @@ export async function train(
   }
 
   if (scoring !== null) report(); // stopped (Ctrl-C) while an epoch's accuracies were being counted
+  // The final accuracies count every image, whatever the epochs counted.
+  // (Not after Ctrl-C, which should stop soon: the summary then says what the last epoch counted.)
+  let finalCounts = evalSamples;
+  const partial = evalTrain !== data.train || evalTest !== data.test;
+  if (partial && epoch > 0 && !options.signal?.aborted) {
+    emit({ type: 'evaluating', epoch });
+    final = { ...final, ...accuracyNow(net, data.train, data.test).take() };
+    finalCounts = { train: data.train.count, test: data.test.count };
+  }
   const seconds = (performance.now() - started) / 1000;
   const summary: TrainSummary = {
     iterations: done,
@@ -175,6 +204,7 @@ export async function train(
     finalLoss: Number.isNaN(final.loss) ? lastLoss : final.loss,
     finalTrainAcc: final.trainAcc,
     finalTestAcc: final.testAcc,
+    evalSamples: finalCounts,
     bestTestAcc: best.testAcc < 0 ? NaN : best.testAcc,
     bestEpoch: best.epoch,
     seconds,

@@ -3,7 +3,7 @@ import { DEFAULTS, type TrainConfigValues } from '../../config.js';
 import { RuntimeFailure } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
-import { buildNetwork } from '../../network/build-network.js';
+import { buildAnyNetwork } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { configRecord, toJsonLine } from '../../report/records.js';
 import { createTrainReporter, headline } from '../../report/train-report.js';
@@ -41,7 +41,8 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     const rng = new Rng(config.seed);
     const inputSize = data.train.rows * data.train.cols;
     // With --hidden 50, relu and std init this is bit for bit the book's TwoLayerNet (tested).
-    const net = buildNetwork(kernels, rng, { inputSize, hidden: config.hidden, outputSize: data.info.classes, activation: config.activation, init: config.init, weightInitStd: config.weightInitStd });
+    const settings = { inputSize, hidden: config.hidden, outputSize: data.info.classes, activation: config.activation, init: config.init, weightInitStd: config.weightInitStd };
+    const net = buildAnyNetwork(kernels, rng, settings, config.layers, data.train);
     // The book: iter_per_epoch = max(train_size / batch_size, 1); whole steps here.
     const iterPerEpoch = Math.max(Math.floor(data.train.count / config.batchSize), 1);
     const iterations = config.iters ?? config.epochs * iterPerEpoch;
@@ -70,7 +71,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
       createOptimizer(kernels, config),
       data,
       rng,
-      { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal },
+      { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, evalSamples: config.evalSamples },
       (e) => reporter.event(e),
     );
 
@@ -98,7 +99,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
         dtype: config.dtype,
         createdBy: `nn-train ${version}`,
       });
-      reporter.notice(`Saved ${architecture} (${config.activation}) to ${config.save}`);
+      reporter.notice(`Saved ${architecture}${config.layers === undefined ? ` (${config.activation})` : ''} to ${config.save}`);
     }
     reporter.writeSummary();
     if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;

@@ -5,6 +5,7 @@ import { BACKENDS } from '../../kernels/backends.js';
 import { setJsonErrors } from '../output.js';
 import { parseOptions } from '../parse-options.js';
 import { nearest } from '../suggest.js';
+import { addArchOptions, applyArchPreset, LAYERS_HELP, resolveLayers } from './arch-options.js';
 import { addNetworkOptions, addOptimizerOptions, addStartOptions } from './network-options.js';
 import { addDataOptions, addOutputOptions } from './shared-options.js';
 
@@ -27,8 +28,10 @@ export function trainCommand(): Command {
     .addOption(new Option('--threads <n>', 'threads for evaluation (default: all cores; same numbers with any count)'))
     .option('--gradcheck', 'check backprop against numerical gradients (float64) before training; exit 1 on failure')
     .option('--plot <file.svg>', 'also draw the accuracy and loss curves to an SVG file')
-    .option('--save <file>', 'write the trained model to a .safetensors file');
+    .option('--save <file>', 'write the trained model to a .safetensors file')
+    .addOption(new Option('--eval-samples <n>', 'per-epoch accuracies on the first n images of each set (default: all; convnet presets 1000); the final ones count all'));
   addNetworkOptions(cmd);
+  addArchOptions(cmd);
   addOptimizerOptions(cmd);
   addDataOptions(cmd);
   addOutputOptions(cmd, 'print NDJSON records (config, epoch, summary) instead of the table');
@@ -38,11 +41,14 @@ export function trainCommand(): Command {
       `
 One epoch is max(training images / batch size, 1) steps (600 for MNIST at batch 100); the
 full train and test sets are scored after each epoch and after the last step.
+${LAYERS_HELP}
 
 Examples:
   $ nn-train --hidden 50 --epochs 17                  # the book's experiment
   $ nn-train --iters 10000 --json | jq -c 'select(.type == "epoch")'
-  $ nn-train --dataset mnist-10k --epochs 5 --plot curves.svg`,
+  $ nn-train --dataset mnist-10k --epochs 5 --plot curves.svg
+  $ nn-train --arch simple-convnet --epochs 1 --save convnet.safetensors
+  $ nn-train --layers conv:16x3p1,relu,pool:2,affine:100,relu --optimizer adam --lr 0.001`,
     )
     // A stray word reaches the default command as an operand: answer as for an unknown command.
     .allowExcessArguments(true)
@@ -50,7 +56,8 @@ Examples:
       if (self.args.length > 0) unknownCommand(self.args[0], self.parent);
       setJsonErrors(raw.json === true); // a bad flag under --json is an error record too
       const { TrainConfig } = await import('../../config.js');
-      const config = parseOptions(TrainConfig, raw);
+      const config = parseOptions(TrainConfig, applyArchPreset(raw, self));
+      config.layers = resolveLayers(config, self);
       const { runTrain } = await import('./train-run.js');
       await runTrain(config);
     });
