@@ -15,6 +15,13 @@ import type { Op } from './ops.js';
  */
 export const EVAL_CHUNK = 500;
 
+/**
+ * The most floats one layer's output buffer may hold in a range evaluation: a convnet's first
+ * output is 17,280 floats an image (30 x 24 x 24), which at EVAL_CHUNK images would ask a worker
+ * thread's heap for 35 MB; wide ops get fewer images per pass instead (the same numbers).
+ */
+const EVAL_FLOATS = 1 << 20;
+
 /** Calls `f` on [start, end) cut into pieces of at most `chunk`, in order. */
 export function forEachChunk(start: number, end: number, chunk: number, f: (s: number, e: number) => void): void {
   for (let s = start; s < end; s += chunk) f(s, Math.min(s + chunk, end));
@@ -39,6 +46,9 @@ export function countCorrectRange(
 ): number {
   const set = images.set;
   const D = set.rows * set.cols;
+  let widest = D;
+  for (let o = 0, cols = D; o < ops.length; o++) widest = Math.max(widest, (cols = opOutputCols(ops[o], cols)));
+  chunk = Math.max(1, Math.min(chunk, Math.floor(EVAL_FLOATS / widest)));
   let correct = 0;
   forEachChunk(start, end, chunk, (s, e) => {
     const n = e - s;

@@ -1,5 +1,6 @@
 import type { ImageSet } from '../data/dataset.js';
 import { assertShape, type Matrix } from '../tensor/matrix.js';
+import { pixelValue } from '../tensor/pixel.js';
 import { convWasm, type ConvWasm } from './conv-wasm.js';
 import { checkForwardOps } from './forward.js';
 import { denseOf, isImageBatch, setGatherIndices, setSliceIndices, type MatrixOrImages } from './image-batch.js';
@@ -271,7 +272,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     },
 
     denseImages(x) {
-      return isImageBatch(x) ? denseOf(x, (rows, cols) => this.alloc(rows, cols)) : x;
+      if (!isImageBatch(x)) return x;
+      if (!sparse(x)) return denseOf(x, (rows, cols) => this.alloc(rows, cols));
+      // From the pixel lists, which every thread has (a worker has no uint8 pixels): the same values.
+      const { starts, cols, vals } = x.source.lists;
+      return denseOf(x, (rows, n) => this.alloc(rows, n), (out, offset, image) => {
+        out.fill(0, offset, offset + x.cols);
+        for (let e = starts[image]; e < starts[image + 1]; e++) out[offset + cols[e]] = pixelValue(vals[e]);
+      });
     },
 
     countCorrectRange(ops, source, start, end) {
