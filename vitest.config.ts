@@ -6,6 +6,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // spawns the CLI goes into this list.
 const CLI_TESTS = [
   'test/cli/commands/download.test.ts',
+  'test/cli/convnet.test.ts',
   'test/cli/main.test.ts',
   'test/cli/program.test.ts',
   'test/cli/startup.test.ts',
