@@ -65,12 +65,30 @@ describe('saved conv models', () => {
     const summary = ndjson(t.stdout).find((x) => x.type === 'summary')!;
     expect(ndjson(evaluated.stdout)[0]).toMatchObject({ type: 'eval', architecture: `${SMALL},affine:10`, accuracy: summary.finalTestAcc });
 
+    const svg = path.join(dir, 'filters.svg');
+    const drawn = await run(['filters', '--model', file, '--out', svg, '--compare-init']);
+    expect(drawn.code, drawn.stderr).toBe(0);
+    const text = await readFile(svg, 'utf8');
+    expect(text).toMatch(/^<svg /);
+    expect(text.match(/<rect x=/g)).toHaveLength(2 * 4 * 25); // trained and initial: 4 filters of 5x5 each
+    expect(text).toContain('initial (same seed)');
+
     const { tensors, metadata } = decodeSafetensors(new Uint8Array(await readFile(file)));
     const bad = path.join(dir, 'bad.safetensors');
     await writeFile(bad, encodeSafetensors(tensors, { ...metadata, layers: SMALL.replace('affine:20', 'affine:30') }));
     const r = await run(['eval', '--model', bad, '--dataset', 'mnist-10k']);
     expect(r.code).toBe(1);
     expect(oneLineError(r)).toMatch(/^nn-train: model .*bad\.safetensors: W2 has shape \[576,20\] but its layers ".*" need \[576,30\]$/);
+  });
+});
+
+describe('filters of a model without convolutions', () => {
+  it('exit 1, one line', async () => {
+    const file = path.join(dir, 'mlp.safetensors');
+    expect((await run(['--dataset', 'mnist-10k', '--iters', '1', '--save', file, '--quiet'])).code).toBe(0);
+    const r = await run(['filters', '--model', file, '--out', path.join(dir, 'f.svg')]);
+    expect(r.code).toBe(1);
+    expect(oneLineError(r)).toMatch(/has no convolution layer/);
   });
 });
 

@@ -92,6 +92,7 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
         accuracy: String(summary.finalTestAcc), // test accuracy after the last step
         trainAccuracy: String(summary.finalTrainAcc),
         init: config.init,
+        weightInitStd: String(config.weightInitStd),
         optimizer: config.optimizer,
         lr: String(config.lr),
         iterations: String(summary.iterations),
