@@ -1,6 +1,7 @@
 import type { Matrix, Target } from '../tensor/matrix.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Network } from './network.js';
+import { centralDifference } from './numerical-gradient.js';
 
 export interface ParamCheck {
   param: string;
@@ -61,15 +62,7 @@ export function sampledGradientCheck(net: Network, x: Matrix, t: Target, samples
   try {
     const f = () => net.loss(x, t, true);
     return Object.entries(net.params).map(([param, p]) => {
-      const central = (i: number, step: number): number => {
-        const saved = p.data[i];
-        p.data[i] = saved + step;
-        const fxh1 = f();
-        p.data[i] = saved - step;
-        const fxh2 = f();
-        p.data[i] = saved;
-        return (fxh1 - fxh2) / (2 * step);
-      };
+      const central = (i: number, step: number): number => centralDifference(f, p, i, step);
       const n = p.data.length;
       const want = Math.min(samples, n);
       const order = shuffled(rng, n);

@@ -64,7 +64,7 @@ it('the worker thread and the CLI run the same build output: one copy of the thr
   expect(worker[0]).toBe('dist/nn-train-worker.js');
   // Nothing but the bin, dist/'s own files and cli-table3's package (required at run time).
   expect([...main, ...worker].filter((f) => f !== 'bin/nn-train.js' && !/^dist\/[^/]+\.js$/.test(f) && !f.startsWith('node_modules/'))).toEqual([]);
-  const protocol = (files: string[]) => files.filter((f) => sourcesIn([f]).includes('src/kernels/threads/pool.ts'));
+  const protocol = (files: string[]) => files.filter((f) => sourcesIn([f]).includes('src/kernels/threads/protocol.ts'));
   expect(protocol(worker)).toHaveLength(1);
   expect(protocol(main)).toEqual(protocol(worker));
 });

@@ -107,7 +107,10 @@ export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<
       writeOut(toJsonLine(summary));
     } else {
       writeOut(gradcheckTable(checks, opts.tolerance, out));
-      writeOut(gradcheckVerdict(checks, opts.tolerance, count, out));
+      const method = layers === undefined ? undefined : `central differences (h = 1e-5 and 5e-6) at ${samples} random entries per tensor`;
+      writeOut(gradcheckVerdict(checks, opts.tolerance, count, out, method));
+      const kinks = checks.reduce((n, c) => n + ('kinks' in c ? c.kinks : 0), 0);
+      if (!opts.quiet && kinks > 0) writeOut(out.chalk.dim(`Note: ${kinks} drawn entr${kinks === 1 ? 'y sat' : 'ies sat'} at a ReLU or max-pool kink (the two steps disagreed) and ${kinks === 1 ? 'was' : 'were'} redrawn.`));
       if (!opts.quiet && layers === undefined) writeOut(out.chalk.dim(B2_NOTE));
     }
     if (!ok) {
