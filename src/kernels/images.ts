@@ -16,11 +16,12 @@ import type { Op } from './ops.js';
 export const EVAL_CHUNK = 500;
 
 /**
- * The most floats one layer's output buffer may hold in a range evaluation: a convnet's first
- * output is 17,280 floats an image (30 x 24 x 24), which at EVAL_CHUNK images would ask a worker
- * thread's heap for 35 MB; wide ops get fewer images per pass instead (the same numbers).
+ * The most floats the ops' output buffers may hold together in a range evaluation: a convnet's
+ * outputs come to tens of thousands of floats an image (SimpleConvNet's first is 30 x 24 x 24),
+ * which at EVAL_CHUNK images would outgrow a worker thread's heap; wide nets get fewer images
+ * per pass instead (the same numbers).
  */
-const EVAL_FLOATS = 1 << 20;
+const EVAL_FLOATS = 1 << 21;
 
 /** Calls `f` on [start, end) cut into pieces of at most `chunk`, in order. */
 export function forEachChunk(start: number, end: number, chunk: number, f: (s: number, e: number) => void): void {
@@ -46,9 +47,9 @@ export function countCorrectRange(
 ): number {
   const set = images.set;
   const D = set.rows * set.cols;
-  let widest = D;
-  for (let o = 0, cols = D; o < ops.length; o++) widest = Math.max(widest, (cols = opOutputCols(ops[o], cols)));
-  chunk = Math.max(1, Math.min(chunk, Math.floor(EVAL_FLOATS / widest)));
+  let floats = D; // per image: the dense input and every op's output
+  for (let o = 0, cols = D; o < ops.length; o++) floats += cols = opOutputCols(ops[o], cols);
+  chunk = Math.max(1, Math.min(chunk, Math.floor(EVAL_FLOATS / floats)));
   let correct = 0;
   forEachChunk(start, end, chunk, (s, e) => {
     const n = e - s;
