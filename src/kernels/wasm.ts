@@ -45,7 +45,6 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const { memory, heap } = options.shared ?? wasmMemory();
   const instance = new WebAssembly.Instance(options.module ?? wasmModule(), { env: { memory } });
   const w = instance.exports as unknown as WasmExports;
-  w.initScale(); // the same table from every thread: writing it again changes nothing
   const js = jsKernels('float32'); // for matrices from elsewhere (tests, one-hot targets)
   const sources = new WeakMap<ImageSet, WasmImageSource>();
   const scratch: EvalScratch = new Map();
@@ -71,8 +70,11 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     return p;
   };
   const splitGrads = new WeakSet<object>(); // weight gradients made by halves on two threads
-  let conv: ConvWasm | null = null; // the convnet kernels, instantiated on first use over the same memory
-  const convOf = (): ConvWasm => (conv ??= convWasm({ memory, heap, module: options.module }));
+  // The convnet kernels (and the blocked products), a second instance over the same memory.
+  // Made here, before initScale: instantiating writes the module's data segments again, the
+  // pixel scale table among them, which must not happen while another thread reads it.
+  const conv: ConvWasm = convWasm({ memory, heap, module: options.module });
+  w.initScale(); // the same table from every thread: writing it again changes nothing
   const argmaxes = new Map<number, Int32Array>(); // pooling's argmax at inference, by size
   const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer); // alpha for a worker
 
@@ -126,7 +128,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         else pool!.wait(0);
         w.axpy(ptr(out), 1, ptr(second), N * H); // out + 1 * second: exactly out + second
       } else if (inWasm(dense(a))) {
-        w.matmul(ptr(out), ptr(dense(a)), ptr(b), 0, N, D, H);
+        // The blocked product: the same sums in the same order as w.matmul (tested), faster.
+        conv.sgemmNN(out, dense(a), b);
       } else {
         js.matmul(out, dense(a), b);
       }
@@ -182,14 +185,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const xd = dense(x);
       if (![out, xd, W, b].every(inWasm)) return js.convForward(out, xd, W, b, shape);
       // The first layer's input is mostly zero pixels: the sparse kernel skips them exactly.
-      convOf().convForward(out, xd, W, b, { N: x.rows, ...shape }, { sparse: isImageBatch(x) });
+      conv.convForward(out, xd, W, b, { N: x.rows, ...shape }, { sparse: isImageBatch(x) });
     },
 
     convBackward(dx, dW, db, dout, x, W, shape) {
       const xd = dense(x);
       if (![dW, db, dout, xd, W].every(inWasm) || (dx !== null && !inWasm(dx))) return js.convBackward(dx, dW, db, dout, xd, W, shape);
       const s = { N: x.rows, ...shape };
-      const k = convOf();
+      const k = conv;
       k.convWeightGrad(dW, xd, dout, s);
       k.convBiasGrad(db, dout, s);
       if (dx !== null) k.convInputGrad(dx, dout, W, s);
@@ -203,12 +206,12 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         where = argmaxes.get(n) ?? heap.int32(n); // (N, C*OH*OW), read by nobody
         argmaxes.set(n, where);
       }
-      convOf().maxPoolForward(out, where, x, { N: x.rows, ...shape });
+      conv.maxPoolForward(out, where, x, { N: x.rows, ...shape });
     },
 
     poolBackward(dx, dout, argmax, shape) {
       if (!inWasm(dx) || !inWasm(dout) || !heap.owns(argmax)) return js.poolBackward(dx, dout, argmax, shape);
-      convOf().maxPoolBackward(dx, dout, argmax, { N: dx.rows, ...shape });
+      conv.maxPoolBackward(dx, dout, argmax, { N: dx.rows, ...shape });
     },
 
     softmax(out, x) {
