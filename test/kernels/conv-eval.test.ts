@@ -30,3 +30,31 @@ describe('counting correct images with conv ops', () => {
     expect(Math.abs(ref.countCorrectImages(forwardOps(net), ref.loadImages(set)) - counts[0])).toBeLessThanOrEqual(3);
   });
 });
+
+describe('the dense product behind affineForward on the wasm backend', () => {
+  it('gives the plain kernel matmul bit for bit, and leaves the pixel scale table alone', async () => {
+    const { wasmKernels } = await import('../../src/kernels/wasm.js');
+    const k = wasmKernels();
+    const rng = new Rng(2);
+    const rnd = (r: number, c: number, zeros = 0) => {
+      const m = k.alloc(r, c);
+      for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < zeros ? 0 : rng.normal();
+      return m;
+    };
+    for (const [N, D, H] of [[100, 50, 10], [100, 4320, 100], [7, 33, 13]]) {
+      const A = rnd(N, D, 0.5), B = rnd(D, H), plain = k.alloc(N, H), out = k.alloc(N, H);
+      k.exports.matmul(plain.data.byteOffset, A.data.byteOffset, B.data.byteOffset, 0, N, D, H);
+      k.matmul(out, A, B);
+      expect([...out.data]).toEqual([...plain.data]);
+    }
+    // The sparse first layer reads pixels through the scale table: an image's product must
+    // still equal the one from its dense pixels.
+    const x = k.allocImages(5, 784);
+    k.gatherImages(x, k.loadImages(set), Int32Array.from([0, 1, 2, 3, 4]));
+    const W = rnd(784, 16), sparseOut = k.alloc(5, 16), denseOut = k.alloc(5, 16);
+    k.matmul(sparseOut, x, W);
+    k.matmul(denseOut, k.denseImages(x), W);
+    expect(sparseOut.data.some((v) => v !== 0)).toBe(true);
+    for (let i = 0; i < 80; i++) expect(sparseOut.data[i]).toBeCloseTo(denseOut.data[i], 4);
+  });
+});
