@@ -103,11 +103,11 @@ export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<
       ...(layers === undefined ? {} : { arch: opts.arch, layers, samples }),
     };
     if (opts.json) {
-      for (const c of checks) writeOut(toJsonLine({ ...gradcheckRecord(c, opts.tolerance), ...('samples' in c ? { samples: c.samples, size: c.size, kinks: c.kinks } : {}) }));
+      for (const c of checks) writeOut(toJsonLine(gradcheckRecord(c, opts.tolerance)));
       writeOut(toJsonLine(summary));
     } else {
       writeOut(gradcheckTable(checks, opts.tolerance, out));
-      const method = layers === undefined ? undefined : `central differences (h = 1e-5 and 5e-6) at ${samples} random entries per tensor`;
+      const method = layers === undefined ? undefined : sampledMethod(samples);
       writeOut(gradcheckVerdict(checks, opts.tolerance, count, out, method));
       const kinks = checks.reduce((n, c) => n + ('kinks' in c ? c.kinks : 0), 0);
       if (!opts.quiet && kinks > 0) writeOut(out.chalk.dim(`Note: ${kinks} drawn entr${kinks === 1 ? 'y sat' : 'ies sat'} at a ReLU or max-pool kink (the two steps disagreed) and ${kinks === 1 ? 'was' : 'were'} redrawn.`));
@@ -118,6 +118,11 @@ export async function runGradcheckCommand(opts: GradcheckConfigValues): Promise<
       throw new RuntimeFailure(`gradient check failed: ${failed.join(', ')} above the tolerance ${opts.tolerance}`);
     }
   }, createCommandReporter);
+}
+
+/** How a sampled check takes its numerical gradients, for its verdict line. */
+export function sampledMethod(samples: number): string {
+  return `central differences (h = 1e-5 and 5e-6) at ${samples} random entries per tensor`;
 }
 
 /** The images a gradient check uses: the first `count` of the training set. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { DEFAULTS, type TrainConfigValues } from '../../config.js';
+import { GRADCHECK_SAMPLES } from '../../defaults.js';
 import { RuntimeFailure } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
@@ -51,14 +52,15 @@ export async function runTrain(config: TrainConfigValues): Promise<void> {
     const architecture = net.architecture;
     reporter.config(
       configRecord(version, config, run, record),
-      headline({ ...config, ...run, architecture, dataset: record.name }),
+      // (A layer spec names its own activations: the headline names the preset instead.)
+      headline({ ...config, ...run, architecture, dataset: record.name, activation: config.layers === undefined ? config.activation : config.arch === 'mlp' ? 'own layers' : config.arch }),
     );
 
     if (config.gradcheck) {
       const count = Math.min(DEFAULTS.gradcheckCount, data.train.count);
-      const { gradientCheckOnData } = await import('./gradcheck-run.js'); // (only --gradcheck pays for it)
+      const { gradientCheckOnData, sampledMethod } = await import('./gradcheck-run.js'); // (only --gradcheck pays for it)
       const checks = gradientCheckOnData(data, config, count, DEFAULTS.gradcheckTolerance);
-      reporter.gradcheck(checks, DEFAULTS.gradcheckTolerance, count);
+      reporter.gradcheck(checks, DEFAULTS.gradcheckTolerance, count, config.layers === undefined ? undefined : sampledMethod(GRADCHECK_SAMPLES));
       const failed = checks.filter((c) => !c.ok);
       if (failed.length > 0) {
         throw new RuntimeFailure(`gradient check failed for ${failed.map((c) => c.param).join(', ')}; not training`);
