@@ -3,7 +3,7 @@ import { DATASET_NAMES } from './data/dataset-names.js';
 import { DEFAULTS } from './defaults.js';
 import { BACKENDS } from './kernels/backends.js';
 import { parseHidden } from './network/build-network.js';
-import { ACTIVATION_NAMES, INIT_NAMES } from './network/names.js';
+import { ACTIVATION_NAMES, ARCH_NAMES, INIT_NAMES } from './network/names.js';
 import { DEFAULT_LR, OPTIMIZER_NAMES } from './train/optimizers/index.js';
 import { parseRange } from './train/search.js';
 
@@ -58,6 +58,8 @@ export const NetworkOptions = z.object({
   hidden: z._default(hiddenList(), DEFAULTS.hidden),
   activation: z._default(z.enum(ACTIVATION_NAMES, { error: `must be one of ${ACTIVATION_NAMES.join(', ')}` }), DEFAULTS.activation),
   init: z._default(z.enum(INIT_NAMES, { error: `must be one of ${INIT_NAMES.join(', ')}` }), DEFAULTS.init),
+  arch: z._default(z.enum(ARCH_NAMES, { error: `must be one of ${ARCH_NAMES.join(', ')}` }), 'mlp'), // mlp: the net of --hidden
+  layers: z.optional(nonEmpty('must list layers, e.g. conv:16x3p1,relu,pool:2,affine:100,relu')), // a sequential net of your own (src/network/layer-spec.ts)
 });
 
 /** Chapter 6's regularization and normalization (book 6.3, 6.4); shared by train and search. */
@@ -134,6 +136,7 @@ export const TrainFields = z.extend(
     plot: z.optional(z.string().check(z.refine((v) => /\.svg$/i.test(v), 'must be a file name ending in .svg'))),
     checkpoint: z.optional(nonEmpty('must name a file')), // the whole training state, after every epoch and on Ctrl-C
     resume: z.optional(nonEmpty('must name a file')), // a --checkpoint file to continue from
+    evalSamples: z.optional(positiveInt()), // per-epoch accuracies on the first N images of each set; unset: all
   }),
   { ...NetworkOptions.shape, ...RegularizationOptions.shape, ...SubsetOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );
@@ -153,6 +156,7 @@ export const GradcheckConfig = z.extend(
     seed: TrainFields.shape.seed,
     count: z._default(positiveInt(), DEFAULTS.gradcheckCount),
     tolerance: z._default(positiveNumber(), DEFAULTS.gradcheckTolerance),
+    samples: z.optional(positiveInt()), // entries checked per tensor (nets other than the MLP); unset: GRADCHECK_SAMPLES
   }),
   { ...NetworkOptions.shape, ...RegularizationOptions.shape, ...DataOptions.shape, ...OutputOptions.shape },
 );

@@ -39,3 +39,16 @@ export const DEFAULTS = {
   gradcheckCount: 3, // training images used by the gradient check (the book's first 3)
   gradcheckTolerance: 1e-6, // a gradient check fails when any |numerical - backprop| exceeds this
 };
+
+/**
+ * What `--arch` brings besides its layers: the book's training of each convnet (train_convnet.py:
+ * Adam lr 0.001, batch 100, 20 epochs, accuracies on 1000 images per epoch). Any flag given on
+ * the command line overrides its entry here. The MLP (`--arch mlp`) keeps DEFAULTS as they are.
+ */
+export const ARCH_PRESETS = {
+  'simple-convnet': { optimizer: 'adam', lr: 0.001, epochs: 20, batchSize: 100, evalSamples: 1000, init: 'std', weightInitStd: 0.01 }, // ch07: weight_init_std 0.01
+  'deep-convnet': { optimizer: 'adam', lr: 0.001, epochs: 20, batchSize: 100, evalSamples: 1000, init: 'he', weightInitStd: 0.01 }, // ch08: He, sqrt(2 / fan-in)
+} as const;
+
+/** The parameter entries a sampled gradient check (any net but the MLP) compares per tensor. */
+export const GRADCHECK_SAMPLES = 10;

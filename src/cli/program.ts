@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { demoCommand } from './commands/demo.js';
 import { downloadCommand } from './commands/download.js';
 import { evalCommand } from './commands/eval.js';
+import { filtersCommand } from './commands/filters.js';
 import { gradcheckCommand } from './commands/gradcheck.js';
 import { inspectGradientsCommand } from './commands/inspect-gradients.js';
 import { predictCommand } from './commands/predict.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(predictCommand());
   program.addCommand(searchCommand());
   program.addCommand(serveCommand());
+  program.addCommand(filtersCommand());
   // Subcommands inherit exitOverride only if set on each; commander copies settings on
   // .command() but not on addCommand(), so apply it to the whole tree.
   // commander's output goes through output.ts: help into a closed pipe ends quietly.

@@ -1,5 +1,6 @@
 import type { Matrix } from '../tensor/matrix.js';
 import { batchnormForward } from './batchnorm.js';
+import { convOutputSize } from './conv-reference.js';
 import type { MatrixOrImages } from './image-batch.js';
 import type { Kernels } from './kernels.js';
 import type { Op } from './ops.js';
@@ -25,6 +26,10 @@ export function forwardOp(kernels: Kernels, op: Op, out: Matrix, x: MatrixOrImag
     case 'batchnorm':
       // Inference normalizes with the running statistics gathered in training, not the batch's.
       return batchnormForward(out, kernels.denseImages(x), op.gamma, op.beta, op.runningMean, op.runningVar, op.eps);
+    case 'conv':
+      return kernels.convForward(out, x, op.W, op.b, op.shape);
+    case 'pool':
+      return kernels.poolForward(out, null, kernels.denseImages(x), op.shape);
     default:
       return unknownOp(op);
   }
@@ -48,6 +53,13 @@ export function opOutputCols(op: Op, cols: number, what = 'countCorrectImages'):
     case 'batchnorm':
       if (op.gamma.cols !== cols) throw new RangeError(`${what}: a batchnorm op takes ${op.gamma.cols} inputs, gets ${cols}`);
       return cols;
+    case 'conv':
+    case 'pool': {
+      const { C, H, W } = op.shape;
+      if (C * H * W !== cols) throw new RangeError(`${what}: a ${op.kind} op takes ${C}x${H}x${W} = ${C * H * W} inputs, gets ${cols}`);
+      const { OH, OW } = convOutputSize({ N: 1, ...op.shape });
+      return (op.kind === 'conv' ? op.shape.FN : C) * OH * OW;
+    }
     default:
       return unknownOp(op);
   }

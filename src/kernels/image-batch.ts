@@ -47,15 +47,24 @@ export function isImageBatch(x: MatrixOrImages): x is ImageBatch {
   return x instanceof ImageBatch;
 }
 
-/** The batch's pixels / 255 as a (rows, cols) matrix from `alloc`, made again only after the rows change. */
-export function denseOf(batch: ImageBatch, alloc: (rows: number, cols: number) => Matrix): Matrix {
+/**
+ * The batch's pixels / 255 as a (rows, cols) matrix from `alloc`, made again only after the rows
+ * change. `fillRow` writes image `image`'s pixels at out[offset ..]; by default from the set's
+ * uint8 pixels (a worker thread, which has only the pixel lists, passes its own).
+ */
+export function denseOf(
+  batch: ImageBatch,
+  alloc: (rows: number, cols: number) => Matrix,
+  fillRow?: (out: FloatArray, offset: number, image: number) => void,
+): Matrix {
   if (batch.source === null) throw new Error('denseImages: the batch has no images yet (gatherImages or sliceImages first)');
   if (batch.dense === null) batch.dense = { matrix: alloc(batch.rows, batch.cols), generation: -1 }; // (rows, cols)
   if (batch.dense.generation !== batch.generation) {
     const images = batch.source.set.images;
     const out = batch.dense.matrix.data;
     const D = batch.cols;
-    for (let i = 0; i < batch.rows; i++) copyPixels(out, i * D, images, batch.indices[i] * D, D);
+    const fill = fillRow ?? ((o: FloatArray, offset: number, image: number) => copyPixels(o, offset, images, image * D, D));
+    for (let i = 0; i < batch.rows; i++) fill(out, i * D, batch.indices[i]);
     batch.dense.generation = batch.generation;
   }
   return batch.dense.matrix;

@@ -15,6 +15,14 @@ import type { Op } from './ops.js';
  */
 export const EVAL_CHUNK = 500;
 
+/**
+ * The most floats the ops' output buffers may hold together in a range evaluation: a convnet's
+ * outputs come to tens of thousands of floats an image (SimpleConvNet's first is 30 x 24 x 24),
+ * which at EVAL_CHUNK images would outgrow a worker thread's heap; wide nets get fewer images
+ * per pass instead (the same numbers).
+ */
+const EVAL_FLOATS = 1 << 21;
+
 /** Calls `f` on [start, end) cut into pieces of at most `chunk`, in order. */
 export function forEachChunk(start: number, end: number, chunk: number, f: (s: number, e: number) => void): void {
   for (let s = start; s < end; s += chunk) f(s, Math.min(s + chunk, end));
@@ -39,6 +47,9 @@ export function countCorrectRange(
 ): number {
   const set = images.set;
   const D = set.rows * set.cols;
+  let floats = D; // per image: the dense input and every op's output
+  for (let o = 0, cols = D; o < ops.length; o++) floats += cols = opOutputCols(ops[o], cols);
+  chunk = Math.max(1, Math.min(chunk, Math.floor(EVAL_FLOATS / floats)));
   let correct = 0;
   forEachChunk(start, end, chunk, (s, e) => {
     const n = e - s;

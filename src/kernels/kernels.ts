@@ -1,9 +1,9 @@
 import type { ImageSet } from '../data/dataset.js';
 import type { DType, Matrix, Target } from '../tensor/matrix.js';
 import type { ImageBatch, ImageSource, MatrixOrImages } from './image-batch.js';
-import type { Op } from './ops.js';
+import type { ConvOpShape, Op, PoolOpShape } from './ops.js';
 
-export type { ForwardOp, Op, OpKind } from './ops.js';
+export type { ConvOpShape, ForwardOp, Op, OpKind, PoolOpShape } from './ops.js';
 export type { ImageBatch, ImageSource, MatrixOrImages } from './image-batch.js';
 
 /**
@@ -40,6 +40,27 @@ export interface Kernels {
   sigmoidForward(out: Matrix, x: Matrix): void;
   /** dx = dout * y * (1 - y), with y the forward output. dx may alias dout. */
   sigmoidBackward(dx: Matrix, dout: Matrix, y: Matrix): void;
+
+  /** A zero-filled int32 array owned by this backend (pooling's argmax). */
+  allocInt32(n: number): Int32Array;
+  /**
+   * The book's Convolution.forward (section 7.4.3): out (N, FN*OH*OW) = x (N, C*H*W) convolved
+   * with the filters W (FN, C*FH*FW), plus b (1, FN). x may be a batch of images (the first
+   * layer's): the fast backends then skip its zero pixels.
+   */
+  convForward(out: Matrix, x: MatrixOrImages, W: Matrix, b: Matrix, shape: ConvOpShape): void;
+  /**
+   * The book's Convolution.backward: dW (FN, C*FH*FW), db (1, FN) and, unless dx is null (the
+   * first layer's, which nobody reads), dx (N, C*H*W), from dout (N, FN*OH*OW).
+   */
+  convBackward(dx: Matrix | null, dW: Matrix, db: Matrix, dout: Matrix, x: MatrixOrImages, W: Matrix, shape: ConvOpShape): void;
+  /**
+   * The book's Pooling.forward (max, section 7.4.4): out (N, C*OH*OW) = each window's largest
+   * value, argmax (N*C*OH*OW) = where it was (for backward; null at inference, when nobody needs it).
+   */
+  poolForward(out: Matrix, argmax: Int32Array | null, x: Matrix, shape: PoolOpShape): void;
+  /** The book's Pooling.backward: dx (N, C*H*W) = dout (N, C*OH*OW) routed to each window's argmax. */
+  poolBackward(dx: Matrix, dout: Matrix, argmax: Int32Array, shape: PoolOpShape): void;
 
   /** Row-wise softmax, shifted by the row max so exp never overflows. */
   softmax(out: Matrix, x: Matrix): void;

@@ -1,4 +1,10 @@
 import type { Matrix } from '../tensor/matrix.js';
+import type { ConvShape, FilterShape } from './conv-reference.js';
+
+/** A convolution's sizes for one image (the batch size N comes from the input). */
+export type ConvOpShape = Omit<FilterShape, 'N'>;
+/** A pooling window's sizes for one image (the batch size N comes from the input). */
+export type PoolOpShape = Omit<ConvShape, 'N'>;
 
 /**
  * What a layer computes at inference, in terms the kernels understand: a network is its list
@@ -12,7 +18,9 @@ export type Op =
   | { readonly kind: 'sigmoid' }
   | { readonly kind: 'dropout'; readonly ratio: number } // at inference: x * (1 - ratio)
   // at inference: gamma * (x - runningMean) / sqrt(runningVar + eps) + beta; each (1, D)
-  | { readonly kind: 'batchnorm'; readonly gamma: Matrix; readonly beta: Matrix; readonly runningMean: Matrix; readonly runningVar: Matrix; readonly eps: number };
+  | { readonly kind: 'batchnorm'; readonly gamma: Matrix; readonly beta: Matrix; readonly runningMean: Matrix; readonly runningVar: Matrix; readonly eps: number }
+  | { readonly kind: 'conv'; readonly W: Matrix; readonly b: Matrix; readonly shape: ConvOpShape } // W: (FN, C*FH*FW), b: (1, FN)
+  | { readonly kind: 'pool'; readonly shape: PoolOpShape }; // max over each window
 
 export type OpKind = Op['kind'];
 
@@ -31,6 +39,8 @@ export const OP_MATRICES: { readonly [K in OpKind]: readonly MatrixKeys<Extract<
   sigmoid: [],
   dropout: [],
   batchnorm: ['gamma', 'beta', 'runningMean', 'runningVar'],
+  conv: ['W', 'b'],
+  pool: [],
 };
 
 /** The op's weight matrices, in OP_MATRICES order. */

@@ -1,5 +1,6 @@
 import { assertShape, isMatrix, type DType, type Matrix, type Target } from '../tensor/matrix.js';
 import type { ImageSet } from '../data/dataset.js';
+import { convBackward, convForward, maxPoolBackward, maxPoolForward } from './conv-reference.js';
 import { checkForwardOps } from './forward.js';
 import { denseOf, ImageBatch, isImageBatch, setGatherIndices, setSliceIndices } from './image-batch.js';
 import { countCorrectRange } from './images.js';
@@ -97,6 +98,29 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       assertShape('sigmoidBackward dout', dout, y.rows, y.cols);
       assertShape('sigmoidBackward dx', dx, y.rows, y.cols);
       for (let i = 0; i < y.data.length; i++) dx.data[i] = dout.data[i] * y.data[i] * (1 - y.data[i]);
+    },
+
+    allocInt32(n) {
+      return new Int32Array(n);
+    },
+
+    convForward(out, x, W, b, shape) {
+      assertShape('convForward b', b, 1, shape.FN);
+      convForward(out.data, this.denseImages(x).data, W.data, b.data, { N: x.rows, ...shape });
+    },
+
+    convBackward(dx, dW, db, dout, x, W, shape) {
+      assertShape('convBackward db', db, 1, shape.FN);
+      const grads = dx === null ? { dW: dW.data, db: db.data } : { dW: dW.data, db: db.data, dx: dx.data };
+      convBackward(grads, dout.data, this.denseImages(x).data, W.data, { N: x.rows, ...shape });
+    },
+
+    poolForward(out, argmax, x, shape) {
+      maxPoolForward(out.data, argmax ?? new Int32Array(out.data.length), x.data, { N: x.rows, ...shape });
+    },
+
+    poolBackward(dx, dout, argmax, shape) {
+      maxPoolBackward(dx.data, dout.data, argmax, { N: dx.rows, ...shape });
     },
 
     softmax(out, x) {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { RuntimeFailure } from '../errors.js';
-import type { MultiLayerNet } from '../network/multi-layer-net.js';
+import type { AnyNet } from '../network/build-network.js';
 import type { Matrix } from '../tensor/matrix.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkpointProblem, sealCheckpoint, UNSEALED } from './checkpoint-seal.js';
 import { writeFileDurably } from './durable-write.js';
-import { layerMetadata, modelTensors } from './model-file.js';
+import { modelTensors, netMetadata } from './model-file.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
 
 /**
@@ -28,7 +28,7 @@ export interface Checkpoint {
 }
 
 /** The checkpoint's bytes: the net's weights, `state` tensors (by their file names) and the sealed metadata. */
-export function encodeCheckpoint(net: MultiLayerNet, stateTensors: Record<string, Matrix>, state: object, extra: Record<string, string>): Uint8Array {
+export function encodeCheckpoint(net: AnyNet, stateTensors: Record<string, Matrix>, state: object, extra: Record<string, string>): Uint8Array {
   const tensors = modelTensors(net);
   const dtype = net.kernels.dtype === 'float64' ? 'F64' : 'F32';
   for (const [name, m] of Object.entries(stateTensors)) {
@@ -39,9 +39,7 @@ export function encodeCheckpoint(net: MultiLayerNet, stateTensors: Record<string
     ...extra,
     format: CHECKPOINT_FORMAT,
     formatVersion: String(CHECKPOINT_VERSION),
-    architecture: net.architecture,
-    activation: net.spec.activation,
-    ...layerMetadata(net), // batch norm and dropout, so that the checkpoint loads as a model too
+    ...netMetadata(net), // the layers (batch norm, dropout, a layer spec), so that the checkpoint loads as a model too
     state: JSON.stringify(state),
     checksum: UNSEALED,
   });

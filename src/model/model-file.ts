@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { RuntimeFailure } from '../errors.js';
 import type { Kernels } from '../kernels/kernels.js';
+import type { AnyNet } from '../network/build-network.js';
+import { LayerSpecError, parseLayerSpec, planLayers, type Volume } from '../network/layer-spec.js';
 import { ACTIVATION_NAMES, MultiLayerNet, type ActivationName } from '../network/multi-layer-net.js';
+import { SequentialNet, tensorShapes } from '../network/sequential-net.js';
 import type { Params } from '../network/network.js';
 import type { DType } from '../tensor/matrix.js';
 import { CHECKPOINT_FORMAT, checkpointProblem } from './checkpoint-seal.js';
@@ -14,34 +17,54 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } f
  * PyTorch (`safetensors.torch.load_file`) and NumPy (`safetensors.numpy.load_file`) read it
  * as it is; W is (inputs, outputs), the book's layout, i.e. the transpose of torch.nn.Linear.
  * A checkpoint (checkpoint.ts) loads as a model too.
+ *
+ * A net built from a layer spec (a convnet) keeps its spec in __metadata__ (`layers`, with
+ * `input` as CxHxW and `classes`), so the file alone rebuilds it; its convolutions' W are
+ * (filters, channels, height, width), as the book's NumPy and PyTorch's Conv2d keep them.
  */
 
 /** What we record about a model; all strings, as safetensors requires. */
 export interface ModelMetadata {
   format: string; // "nn-train"
-  architecture: string; // "784-100-100-10"
-  activation: ActivationName;
+  architecture: string; // "784-100-100-10", or a layer spec
+  activation: ActivationName | 'layers'; // 'layers' for a net of a layer spec
   [key: string]: string; // dataset, accuracy, init, optimizer, epochs, seed, ...
 }
 
 export interface LoadedModel {
-  net: MultiLayerNet;
+  net: AnyNet;
   metadata: ModelMetadata;
   dtype: DType; // of the stored tensors
 }
 
 /** The model's bytes; pure. `extra` adds metadata (dataset, accuracy, ...). */
-export function encodeModel(net: MultiLayerNet, extra: Record<string, string>): Uint8Array {
+export function encodeModel(net: AnyNet, extra: Record<string, string>): Uint8Array {
   const tensors = modelTensors(net);
   // Batch norm's running statistics belong to the trained model (a checkpoint keeps them as layer state).
-  for (const [name, m] of Object.entries(net.buffers)) tensors.set(name, { dtype: tensorDtype(net), shape: [m.cols], data: m.data });
-  return encodeSafetensors(tensors, { ...extra, format: 'nn-train', architecture: net.architecture, activation: net.spec.activation, ...layerMetadata(net) });
+  if (net instanceof MultiLayerNet) for (const [name, m] of Object.entries(net.buffers)) tensors.set(name, { dtype: tensorDtype(net), shape: [m.cols], data: m.data });
+  return encodeSafetensors(tensors, { ...extra, format: 'nn-train', ...netMetadata(net) });
+}
+
+/**
+ * What __metadata__ says the net is: its architecture and activation, and for a layer spec's
+ * net the spec (`layers`, `input` as CxHxW, `classes`), so that the file alone rebuilds it.
+ */
+export function netMetadata(net: AnyNet): Record<string, string> {
+  if (net instanceof SequentialNet) {
+    const { C, H, W } = net.spec.input;
+    return { architecture: net.architecture, activation: 'layers', layers: net.architecture, input: `${C}x${H}x${W}`, classes: String(net.spec.classes) };
+  }
+  return { architecture: net.architecture, activation: net.spec.activation, ...layerMetadata(net) };
 }
 
 /** The net's parameters as the file's tensors W1, b1, ... (views of the live weights, not copies). */
-export function modelTensors(net: MultiLayerNet): Map<string, Tensor> {
+export function modelTensors(net: AnyNet): Map<string, Tensor> {
   const dtype = tensorDtype(net);
   const tensors = new Map<string, Tensor>();
+  if (net instanceof SequentialNet) {
+    for (const [name, shape] of net.tensorShapes()) tensors.set(name, { dtype, shape, data: net.params[name].data });
+    return tensors;
+  }
   for (const [name, m] of Object.entries(net.params)) {
     // Biases (and batch norm's gamma and beta) are (1, H) matrices in the engine and 1-D (H) vectors in the file, as in the book's NumPy.
     const shape = name.startsWith('W') ? [m.rows, m.cols] : [m.cols];
@@ -50,7 +73,7 @@ export function modelTensors(net: MultiLayerNet): Map<string, Tensor> {
   return tensors;
 }
 
-function tensorDtype(net: MultiLayerNet): 'F32' | 'F64' {
+function tensorDtype(net: AnyNet): 'F32' | 'F64' {
   return net.kernels.dtype === 'float64' ? 'F64' : 'F32';
 }
 
@@ -86,7 +109,7 @@ function checkpointModelTensors(tensors: Map<string, Tensor>): Map<string, Tenso
 const BATCHNORM_TENSORS = ['gamma', 'beta', 'runningMean', 'runningVar'] as const;
 
 /** Writes the model whole or not at all (see writeFileDurably). */
-export async function saveModel(file: string, net: MultiLayerNet, extra: Record<string, string>): Promise<void> {
+export async function saveModel(file: string, net: AnyNet, extra: Record<string, string>): Promise<void> {
   try {
     writeFileDurably(file, encodeModel(net, extra));
   } catch (err) {
@@ -130,6 +153,7 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     if (problem !== null) throw fail(problem);
     tensors = checkpointModelTensors(tensors);
   }
+  if (metadata.layers !== undefined) return decodeLayersModel(tensors, metadata, choice, fail);
 
   // Names: exactly W1, b1, ..., Wn, bn (and with batch norm gamma_i, beta_i, runningMean_i, runningVar_i for i < n).
   const layers = [...tensors.keys()].filter((k) => /^W[1-9]\d*$/.test(k)).length;
@@ -207,4 +231,48 @@ export function decodeModel(bytes: Uint8Array, choice: KernelsChoice, file = 'mo
     metadata: { ...metadata, format: metadata.format ?? 'unknown', architecture, activation: activation as ActivationName },
     dtype,
   };
+}
+
+/** A net of a layer spec: the spec, input and classes from __metadata__, checked against the tensors. */
+function decodeLayersModel(tensors: Map<string, Tensor>, metadata: Record<string, string>, choice: KernelsChoice, fail: (why: string) => RuntimeFailure): LoadedModel {
+  const spec = metadata.layers;
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(metadata.input ?? '1x28x28');
+  if (m === null) throw fail(`__metadata__ input is ${JSON.stringify(metadata.input)}, expected CxHxW such as 1x28x28`);
+  const input: Volume = { C: Number(m[1]), H: Number(m[2]), W: Number(m[3]) };
+  const classes = Number(metadata.classes ?? '10');
+  if (!Number.isInteger(classes) || classes < 2) throw fail(`__metadata__ classes is ${JSON.stringify(metadata.classes)}, expected an integer >= 2`);
+  let parts;
+  try {
+    parts = parseLayerSpec(spec);
+    planLayers(parts, input, classes);
+  } catch (err) {
+    if (err instanceof LayerSpecError) throw fail(`__metadata__ layers "${spec}": ${err.message}`);
+    throw err;
+  }
+  const plan = planLayers(parts, input, classes);
+  const expected = tensorShapes(plan);
+  for (const name of tensors.keys()) {
+    if (!expected.has(name)) throw fail(`holds a tensor ${name} that its layers "${spec}" do not have (they have ${[...expected.keys()].join(', ')})`);
+  }
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (t === undefined) throw fail(`has no tensor ${name}, which its layers "${spec}" need`);
+    if (t.shape.join(',') !== shape.join(',')) throw fail(`${name} has shape [${t.shape}] but its layers "${spec}" need [${shape}]`);
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw fail(`tensor ${name} holds a non-finite value (${t.data[bad]}) at index ${bad}`);
+  }
+  const dtypes = new Set([...tensors.values()].map((t) => t.dtype));
+  if (dtypes.size !== 1) throw fail('mixes F32 and F64 tensors');
+  const dtype: DType = dtypes.has('F64') ? 'float64' : 'float32';
+  const kernels = typeof choice === 'function' ? choice(dtype) : choice;
+  const params: Params = {};
+  for (const [name, t] of tensors) {
+    // Engine layout: a convolution's W (FN, C*FH*FW), an affine's (D, H), biases (1, n).
+    const rows = t.shape.length === 1 ? 1 : t.shape[0];
+    const p = kernels.alloc(rows, t.data.length / rows);
+    p.data.set(t.data);
+    params[name] = p;
+  }
+  const net = new SequentialNet(kernels, { parts, input, classes }, { params });
+  return { net, metadata: { ...metadata, format: metadata.format ?? 'unknown', architecture: net.architecture, activation: 'layers' }, dtype };
 }

@@ -3,6 +3,7 @@ import { RuntimeFailure } from '../errors.js';
 import { createKernels } from '../kernels/index.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { MultiLayerNet } from '../network/multi-layer-net.js';
+import { SequentialNet } from '../network/sequential-net.js';
 import type { Params } from '../network/network.js';
 import { loadModel, type LoadedModel } from './model-file.js';
 
@@ -23,13 +24,18 @@ export async function readModel(file: string): Promise<LoadedModel> {
     }
     return to;
   };
-  return { ...model, net: new MultiLayerNet(kernels, model.net.spec, { params: moved(model.net.params), buffers: moved(model.net.buffers) }) };
+  const net =
+    model.net instanceof SequentialNet
+      ? new SequentialNet(kernels, model.net.spec, { params: moved(model.net.params) })
+      : new MultiLayerNet(kernels, model.net.spec, { params: moved(model.net.params), buffers: moved(model.net.buffers) });
+  return { ...model, net };
 }
 
 /** The model must take this data set's images and name its classes. */
 export function checkModelFits(model: LoadedModel, file: string, data: Dataset): void {
   const pixels = data.train.rows * data.train.cols;
-  const { inputSize, outputSize } = model.net.spec;
+  const spec = model.net.spec;
+  const [inputSize, outputSize] = 'input' in spec ? [spec.input.C * spec.input.H * spec.input.W, spec.classes] : [spec.inputSize, spec.outputSize];
   if (inputSize !== pixels) throw new RuntimeFailure(`model ${file} takes ${inputSize} inputs but ${data.info.name} images have ${pixels} pixels`);
   if (outputSize !== data.info.classes) throw new RuntimeFailure(`model ${file} has ${outputSize} classes but ${data.info.name} has ${data.info.classes}`);
 }

@@ -1,7 +1,12 @@
 import type { Kernels } from '../kernels/kernels.js';
 import type { Rng } from '../tensor/rng.js';
 import type { InitName } from './init.js';
+import { parseLayerSpec } from './layer-spec.js';
 import { MultiLayerNet, type ActivationName } from './multi-layer-net.js';
+import { SequentialNet } from './sequential-net.js';
+
+/** Every network a config can describe: the MLP of --hidden, or a layer spec's net. */
+export type AnyNet = MultiLayerNet | SequentialNet;
 
 /** What the config says about the network (the CLI's --hidden, --activation, --init, ...). */
 export interface NetworkSettings {
@@ -32,6 +37,22 @@ export function buildNetwork(kernels: Kernels, rng: Rng, s: NetworkSettings): Mu
 /** The network's settings from a config that has them (train's, search's): all but the input and output sizes. */
 export function networkSettings(c: Omit<NetworkSettings, 'inputSize' | 'outputSize'>): Omit<NetworkSettings, 'inputSize' | 'outputSize'> {
   return { hidden: c.hidden, activation: c.activation, init: c.init, weightInitStd: c.weightInitStd, batchNorm: c.batchNorm, dropout: c.dropout, weightDecay: c.weightDecay };
+}
+
+/**
+ * The net of a layer spec (`layers`, canonical, as resolved from --arch/--layers) over images of
+ * rows x cols with one channel, or else the MLP of the settings; fresh weights from rng.
+ */
+export function buildAnyNetwork(kernels: Kernels, rng: Rng, s: NetworkSettings, layers: string | undefined, image: { rows: number; cols: number }): AnyNet {
+  if (layers === undefined) return buildNetwork(kernels, rng, s);
+  const net = new SequentialNet(
+    kernels,
+    { parts: parseLayerSpec(layers), input: { C: 1, H: image.rows, W: image.cols }, classes: s.outputSize },
+    { rng, init: s.init, weightInitStd: s.weightInitStd },
+  );
+  // Weight decay lives in LayerStack, so a layer spec's net takes it as the MLP does.
+  net.weightDecay = s.weightDecay ?? 0;
+  return net;
 }
 
 /** "100,100,100" -> [100, 100, 100]; throws RangeError naming what is wrong. */

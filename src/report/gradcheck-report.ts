@@ -29,9 +29,9 @@ export const B2_NOTE = [
   "that 1e-7; the numerical gradient does not. The book's own notebook shows b2 at 1.4e-7 too.",
 ].join('\n');
 
-export function gradcheckVerdict(checks: ParamCheck[], tolerance: number, count: number, style: Style): string {
+export function gradcheckVerdict(checks: ParamCheck[], tolerance: number, count: number, style: Style, method = 'central differences'): string {
   const failed = checks.filter((c) => !c.ok).map((c) => c.param);
   return failed.length === 0
-    ? style.chalk.green(`Gradient check passed: backprop matches central differences within ${tolerance.toExponential()} on ${count} image(s), float64.`)
+    ? style.chalk.green(`Gradient check passed: backprop matches ${method} within ${tolerance.toExponential()} on ${count} image(s), float64.`)
     : style.chalk.red(`Gradient check FAILED for ${failed.join(', ')}: max |numerical - backprop| above ${tolerance.toExponential()}.`);
 }

@@ -1,5 +1,5 @@
 import type { DatasetInfo } from '../data/dataset.js';
-import type { ParamCheck } from '../network/gradient-check.js';
+import type { ParamCheck, SampledParamCheck } from '../network/gradient-check.js';
 import type { TrainEvent, TrainSummary } from '../train/trainer.js';
 
 /**
@@ -67,6 +67,7 @@ export function epochRecord(e: EpochEvent): object {
     trainAcc: e.trainAcc,
     testAcc: e.testAcc, // null with --validation-split: the test set is scored at the end only
     valAcc: e.valAcc, // null without --validation-split
+    evalSamples: e.evalSamples,
     seconds: e.seconds,
     elapsedSeconds: e.elapsedSeconds,
   };
@@ -76,8 +77,10 @@ export function summaryRecord(s: TrainSummary): object {
   return { type: 'summary', ...s };
 }
 
-export function gradcheckRecord(c: ParamCheck, tolerance: number): object {
-  return { type: 'gradcheck', param: c.param, meanAbsDiff: c.meanAbsDiff, maxAbsDiff: c.maxAbsDiff, tolerance, ok: c.ok };
+/** A parameter's check; a sampled check's (a convnet's) also says how many entries it compared. */
+export function gradcheckRecord(c: ParamCheck | SampledParamCheck, tolerance: number): object {
+  const sampled = 'samples' in c ? { samples: c.samples, size: c.size, kinks: c.kinks } : {};
+  return { type: 'gradcheck', param: c.param, meanAbsDiff: c.meanAbsDiff, maxAbsDiff: c.maxAbsDiff, tolerance, ok: c.ok, ...sampled };
 }
 
 /**

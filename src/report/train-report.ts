@@ -46,13 +46,14 @@ export class TrainReporter extends CommandReporter {
     else this.o.write(headline);
   }
 
-  gradcheck(checks: ParamCheck[], tolerance: number, count: number): void {
+  /** `method` says how the numerical side was taken, when not the book's full check. */
+  gradcheck(checks: ParamCheck[], tolerance: number, count: number, method?: string): void {
     if (this.o.json) {
       for (const c of checks) this.o.write(toJsonLine(gradcheckRecord(c, tolerance)));
       return;
     }
     this.o.write(gradcheckTable(checks, tolerance, this.o.out));
-    this.o.write(gradcheckVerdict(checks, tolerance, count, this.o.out));
+    this.o.write(gradcheckVerdict(checks, tolerance, count, this.o.out, method));
   }
 
   event(e: TrainEvent): void {

@@ -13,8 +13,8 @@ import { forwardOps } from '../train/evaluate.js';
  * changing its own matrices while the page reads these.
  *
  * Everything here follows the network's list of ops, one entry per layer: a new kind of layer
- * (conv, pool) adds one case to `describeOp` below, and one view and one op in
- * the page's forward.js and page.js; nothing else changes.
+ * adds one case to `describeOp` below, and one view and one op in the page's forward.js and
+ * page.js; nothing else changes.
  */
 export interface LayerOutput {
   readonly name: string; // Affine1, Relu1, ..., Softmax
@@ -62,6 +62,7 @@ export class ModelSnapshot {
 
   get inputSize(): number {
     const first = this.ops[0].op;
+    if (first.kind === 'conv' || first.kind === 'pool') return first.shape.C * first.shape.H * first.shape.W;
     return first.kind === 'affine' ? first.W.rows : 0;
   }
 
@@ -121,11 +122,16 @@ function describeOp(op: ForwardOp): Record<string, unknown> {
       return { kind: op.kind, ratio: op.ratio };
     case 'batchnorm':
       return { kind: op.kind, eps: op.eps, gamma: base64(op.gamma), beta: base64(op.beta), runningMean: base64(op.runningMean), runningVar: base64(op.runningVar) };
+    case 'conv':
+      // W is (FN, C*FH*FW), row-major: each filter's weights over (channel, row, column).
+      return { kind: op.kind, shape: op.shape, W: base64(op.W), b: base64(op.b) };
+    case 'pool':
+      return { kind: op.kind, shape: op.shape };
   }
 }
 
 /** The network's own layer names, numbered per kind: Affine1, Relu1, Affine2, ... */
-const LAYER_NAMES: Record<ForwardOp['kind'], string> = { affine: 'Affine', relu: 'Relu', sigmoid: 'Sigmoid', dropout: 'Dropout', batchnorm: 'BatchNorm' };
+const LAYER_NAMES: Record<ForwardOp['kind'], string> = { affine: 'Affine', relu: 'Relu', sigmoid: 'Sigmoid', dropout: 'Dropout', batchnorm: 'BatchNorm', conv: 'Conv', pool: 'Pool' };
 
 /** One op's forward pass on one image's row, by the kernels' own dispatch. */
 function runOp(k: Kernels, op: ForwardOp, x: Matrix): Matrix {

@@ -1,6 +1,6 @@
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Tensor } from '../model/safetensors.js';
-import type { MultiLayerNet } from '../network/multi-layer-net.js';
+import type { LayerStack } from '../network/layer-stack.js';
 import type { Matrix } from '../tensor/matrix.js';
 import * as z from '../zod.js';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -60,7 +60,7 @@ export interface TrainingState {
  * views, to be encoded before the next step) and the rest as a JSON-able object.
  */
 export function captureTraining(
-  net: MultiLayerNet,
+  net: LayerStack,
   optimizer: Optimizer,
   rng: Rng,
   progress: Readonly<TrainProgress>,
@@ -69,7 +69,7 @@ export function captureTraining(
   const tensors: Record<string, Matrix> = {};
   const opt = optimizer.getState();
   for (const [name, m] of Object.entries(opt.tensors)) tensors[`optimizer.${name}`] = m;
-  for (const layer of net.layers.values()) {
+  for (const layer of net.forwardLayers) {
     for (const [name, m] of Object.entries(layer.state ?? {})) tensors[`layer.${layer.name}.${name}`] = m;
   }
   const state: TrainingState = {
@@ -96,7 +96,7 @@ export function readTrainingState(checkpoint: Checkpoint): TrainingState {
  * checkpoint's step: weights, optimizer buffers and counters, layer state, random generator.
  * Throws a one-line Error naming what does not fit.
  */
-export function restoreTraining(checkpoint: Checkpoint, state: TrainingState, net: MultiLayerNet, optimizer: Optimizer, rng: Rng): void {
+export function restoreTraining(checkpoint: Checkpoint, state: TrainingState, net: LayerStack, optimizer: Optimizer, rng: Rng): void {
   const used = new Set<string>();
   const take = (name: string, into: Matrix): void => {
     const t = checkpoint.tensors.get(name);
@@ -106,7 +106,7 @@ export function restoreTraining(checkpoint: Checkpoint, state: TrainingState, ne
     used.add(name);
   };
   for (const [name, m] of Object.entries(net.params)) take(name, m);
-  for (const layer of net.layers.values()) {
+  for (const layer of net.forwardLayers) {
     for (const [name, m] of Object.entries(layer.state ?? {})) take(`layer.${layer.name}.${name}`, m);
   }
 

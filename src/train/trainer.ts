@@ -26,6 +26,13 @@ export interface TrainOptions {
    * weights, the optimizer's and the rng's state all at `progress.iteration` (a checkpoint).
    */
   onCheckpoint?: (progress: Readonly<TrainProgress>) => void;
+  evalSamples?: number; // per-epoch accuracies on the first N images of each set (the book's evaluate_sample_num_per_epoch); unset: all
+}
+
+/** How many images each accuracy counted (`test`: of the validation set when there is one). */
+export interface EvalCounts {
+  train: number;
+  test: number;
 }
 
 /** The trainer reports through these events and never prints (nanoGPT's rule). */
@@ -46,6 +53,7 @@ export interface EpochEvent {
   trainAcc: number;
   testAcc: number; // NaN when a validation set is scored instead
   valAcc?: number; // only with a validation set
+  evalSamples: EvalCounts; // images the two accuracies counted
   seconds: number; // wall time since the previous epoch's event (or the start)
   elapsedSeconds: number;
 }
@@ -71,6 +79,7 @@ export interface TrainSummary {
   finalLoss: number;
   finalTrainAcc: number;
   finalTestAcc: number;
+  evalSamples: EvalCounts; // images finalTrainAcc and finalTestAcc (or finalValAcc) counted: the full sets, unless stopped early
   bestTestAcc: number; // NaN with a validation set: the test set is scored at the end only
   bestEpoch: number; // the epoch of the best per-epoch score: test, or validation when there is one
   finalValAcc: number; // NaN without a validation set
@@ -118,6 +127,13 @@ function sgdStep(net: Network, optimizer: Optimizer, rng: Rng, batch: Batch): nu
   return net.lastLoss;
 }
 
+/** The first `n` images of a set (the set itself when n is unset or covers it). */
+export function firstImages(set: ImageSet, n: number | undefined): ImageSet {
+  if (n === undefined || n >= set.count) return set;
+  const D = set.rows * set.cols;
+  return { ...set, count: n, images: set.images.subarray(0, n * D), labels: set.labels.subarray(0, n) };
+}
+
 export function epochCount(iterations: number, iterPerEpoch: number): number {
   return Math.ceil(iterations / iterPerEpoch);
 }
@@ -159,6 +175,10 @@ export async function train(
   // What each epoch scores beside the training set: the validation set if there is one.
   const scored = heldOut ?? data.test;
   net.kernels.loadImages(scored);
+  // The sets the epochs are scored on: the first evalSamples images of each, or all of them.
+  const evalTrain = firstImages(data.train, options.evalSamples);
+  const evalScored = firstImages(scored, options.evalSamples);
+  const evalSamples = { train: evalTrain.count, test: evalScored.count };
   const epochs = epochCount(iterations, iterPerEpoch);
   emit({ type: 'start', iterations, iterPerEpoch, epochs, batchSize });
 
@@ -183,8 +203,8 @@ export async function train(
     const now = performance.now();
     const seconds = (now - epochStarted) / 1000, elapsedSeconds = (now - started) / 1000;
     const e: EpochEvent = heldOut === null
-      ? { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: scoredAcc, seconds, elapsedSeconds }
-      : { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: NaN, valAcc: scoredAcc, seconds, elapsedSeconds };
+      ? { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: scoredAcc, evalSamples, seconds, elapsedSeconds }
+      : { type: 'epoch', epoch, iteration, loss, trainAcc, testAcc: NaN, valAcc: scoredAcc, evalSamples, seconds, elapsedSeconds };
     p.records.push(e);
     emit(e);
     // A learning rate too large shows at once: the first epoch ends no lower than it started.
@@ -223,10 +243,10 @@ export async function train(
       p.epochLoss = 0;
       p.epochSteps = 0;
       // The last epoch's accuracies are counted at once, on every thread: no steps are left.
-      let accuracy = i < iterations ? startAccuracy(net, data.train, scored, weights) : null;
+      let accuracy = i < iterations ? startAccuracy(net, evalTrain, evalScored, weights) : null;
       if (accuracy === null) {
         emit({ type: 'evaluating', epoch: p.epoch });
-        accuracy = accuracyNow(net, data.train, scored);
+        accuracy = accuracyNow(net, evalTrain, evalScored);
       }
       scoring = { epoch: p.epoch, iteration: i, loss, accuracy };
       if (accuracy.ready()) report();
@@ -243,7 +263,18 @@ export async function train(
   if (scoring !== null) report(); // stopped (Ctrl-C) while an epoch's accuracies were being counted
   if (onCheckpoint !== undefined && (checkpointDue || savedAt !== p.iteration)) checkpoint(); // the end, or stopped mid-epoch
   const seconds = (performance.now() - started) / 1000;
-  const final = p.records.length > 0 ? p.records[p.records.length - 1] : undefined;
+  const last = p.records.length > 0 ? p.records[p.records.length - 1] : undefined;
+  // The final accuracies count every image, whatever the epochs counted.
+  // (Not after Ctrl-C, which should stop soon: the summary then says what the last epoch counted.)
+  let final = last;
+  let finalCounts = evalSamples;
+  const partial = evalTrain !== data.train || evalScored !== scored;
+  if (last !== undefined && partial && !options.signal?.aborted) {
+    emit({ type: 'evaluating', epoch: p.epoch });
+    const { trainAcc, testAcc: scoredAcc } = accuracyNow(net, data.train, scored).take();
+    final = heldOut === null ? { ...last, trainAcc, testAcc: scoredAcc } : { ...last, trainAcc, valAcc: scoredAcc };
+    finalCounts = { train: data.train.count, test: scored.count };
+  }
   // The best epoch by what the epochs scored: the test set, or the validation set if there is one.
   const score = (e: EpochEvent): number => e.valAcc ?? e.testAcc;
   const best = p.records.reduce<EpochEvent | undefined>((b, e) => (score(e) > (b === undefined ? -1 : score(b)) ? e : b), undefined);
@@ -256,6 +287,7 @@ export async function train(
     finalLoss: final?.loss ?? lastLoss,
     finalTrainAcc: final?.trainAcc ?? NaN,
     finalTestAcc,
+    evalSamples: finalCounts,
     bestTestAcc: heldOut === null ? best?.testAcc ?? NaN : NaN,
     bestEpoch: best?.epoch ?? 0,
     finalValAcc: final?.valAcc ?? NaN,

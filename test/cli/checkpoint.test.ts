@@ -152,6 +152,22 @@ describe('--checkpoint and --resume', () => {
     expect(readFileSync(file('raised.safetensors')).equals(long.model)).toBe(true);
   }, 120_000);
 
+  it('a --layers net (conv, pool, dropout) checkpointed after one epoch and resumed ends as the run never stopped', async () => {
+    const LAYERS = ['--dataset', 'mnist-10k', '--offline', '--layers', 'conv:4x5,relu,pool:2,affine:20,relu,dropout:0.3', '--optimizer', 'adam', '--lr', '0.001', '--eval-samples', '500', '--json', '--quiet'];
+    const long = await uninterrupted([...LAYERS, '--epochs', '3']);
+    const ckpt = file('layers.ckpt');
+    const short = await run([...LAYERS, '--epochs', '1', '--checkpoint', ckpt]);
+    expect(short.code, short.stderr).toBe(0);
+    const more = await run(['--resume', ckpt, '--epochs', '3', '--save', file('layers.safetensors'), '--json', '--quiet']);
+    expect(more.code, more.stderr).toBe(0);
+    expect(epochs(more).map(numbers)).toEqual(epochs(long.run).map(numbers).slice(1));
+    expect(readFileSync(file('layers.safetensors')).equals(long.model)).toBe(true);
+    // The MLP's own --dropout and --batch-norm do not apply to a layer spec's net.
+    const refused = await run(['--arch', 'simple-convnet', '--dropout', '0.5', '--iters', '1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('nn-train: --dropout applies to the MLP only; with --arch simple-convnet put dropout:<ratio> in --layers instead');
+  }, 120_000);
+
   it('a flag that would change the numbers is refused on resume (exit 2, naming it); output flags may change', async () => {
     const ckpt = file('flags.ckpt');
     expect((await run([...SMALL, '--iters', '100', '--checkpoint', ckpt])).code).toBe(0);

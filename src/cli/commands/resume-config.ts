@@ -10,7 +10,7 @@ import { toKebab } from '../parse-options.js';
  */
 
 /** The config fields that decide the numbers. Threads do not: any count gives the same ones. */
-const COMPUTATION = ['hidden', 'activation', 'init', 'weightInitStd', 'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'batchSize', 'dtype', 'backend', 'seed', 'dataset', 'weightDecay', 'dropout', 'batchNorm', 'trainSize', 'validationSplit'] as const;
+const COMPUTATION = ['hidden', 'activation', 'init', 'weightInitStd', 'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'batchSize', 'dtype', 'backend', 'seed', 'dataset', 'weightDecay', 'dropout', 'batchNorm', 'trainSize', 'validationSplit', 'arch', 'layers', 'evalSamples'] as const;
 type ComputationKey = (typeof COMPUTATION)[number];
 
 /** What a checkpoint records of the run that made it (the `run` of its state). */

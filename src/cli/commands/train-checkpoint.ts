@@ -3,7 +3,7 @@ import { fingerprintDifference, fingerprintOf } from '../../data/fingerprint.js'
 import type { Dataset } from '../../data/dataset.js';
 import { RuntimeFailure } from '../../errors.js';
 import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../../model/checkpoint.js';
-import type { MultiLayerNet } from '../../network/multi-layer-net.js';
+import type { AnyNet } from '../../network/build-network.js';
 import { captureTraining, readTrainingState, restoreTraining, type TrainingState } from '../../train/checkpoint-state.js';
 import type { Optimizer } from '../../train/optimizers/optimizer.js';
 import type { Rng } from '../../tensor/rng.js';
@@ -29,7 +29,7 @@ export function openResume(file: string, config: TrainConfigValues, given: reado
 }
 
 /** Puts the fresh net, optimizer and rng back to the checkpoint's step; the data set must be the same. */
-export function restoreResume(resume: Resume, data: Dataset, net: MultiLayerNet, optimizer: Optimizer, rng: Rng): TrainProgress {
+export function restoreResume(resume: Resume, data: Dataset, net: AnyNet, optimizer: Optimizer, rng: Rng): TrainProgress {
   const difference = fingerprintDifference(resume.saved.dataset, fingerprintOf(data));
   if (difference !== null) throw new RuntimeFailure(`cannot resume from ${resume.file}: ${difference}`);
   wrap(resume.file, () => restoreTraining(resume.checkpoint, resume.state, net, optimizer, rng));
@@ -47,7 +47,7 @@ export class CheckpointWriter {
   constructor(
     readonly file: string,
     private readonly run: { config: TrainConfigValues; data: Dataset; iterations: number; iterPerEpoch: number; createdBy: string },
-    private readonly net: MultiLayerNet,
+    private readonly net: AnyNet,
     private readonly optimizer: Optimizer,
     private readonly rng: Rng,
   ) {

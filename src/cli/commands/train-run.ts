@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { DEFAULTS, type ServeOptionValues, type TrainConfigValues } from '../../config.js';
+import { GRADCHECK_SAMPLES } from '../../defaults.js';
 import { RuntimeFailure, UsageError } from '../../errors.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { createKernels } from '../../kernels/index.js';
-import { buildNetwork, networkSettings } from '../../network/build-network.js';
+import { buildAnyNetwork, networkSettings } from '../../network/build-network.js';
 import { confusionRecord, confusionTable } from '../../report/confusion-report.js';
 import { configRecord, toJsonLine } from '../../report/records.js';
 import { createTrainReporter, divergedMessage, headline, lossNotFallingMessage, plural } from '../../report/train-report.js';
@@ -58,7 +59,7 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
     const rng = new Rng(config.seed);
     const inputSize = data.train.rows * data.train.cols;
     // With --hidden 50, relu and std init this is bit for bit the book's TwoLayerNet (tested).
-    const net = buildNetwork(kernels, rng, { inputSize, outputSize: data.info.classes, ...networkSettings(config) });
+    const net = buildAnyNetwork(kernels, rng, { inputSize, outputSize: data.info.classes, ...networkSettings(config) }, config.layers, data.train);
     // The book: iter_per_epoch = max(train_size / batch_size, 1); whole steps here.
     const iterPerEpoch = Math.max(Math.floor(data.train.count / config.batchSize), 1);
     const iterations = resume?.iterations ?? config.iters ?? config.epochs * iterPerEpoch;
@@ -69,7 +70,9 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
     const optimizer = createOptimizer(kernels, config);
     const from = resume !== undefined ? restoreResume(resume, data, net, optimizer, rng) : undefined;
     const configRec = configRecord(version, config, run, record, from && { file: resume!.file, epoch: from.epoch, iteration: from.iteration });
-    reporter.config(configRec, headline({ ...config, ...run, architecture, dataset: record.name }));
+    // (A layer spec names its own activations: the headline names the preset instead.)
+    const activation = config.layers === undefined ? config.activation : config.arch === 'mlp' ? 'own layers' : config.arch;
+    reporter.config(configRec, headline({ ...config, ...run, architecture, dataset: record.name, activation }));
     if (from !== undefined) {
       reporter.resumed(from.records);
       reporter.notice(`Resuming from ${resume!.file} after ${plural(from.iteration, 'iteration')} (epoch ${from.epoch})`);
@@ -79,9 +82,9 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
 
     if (config.gradcheck) {
       const count = Math.min(DEFAULTS.gradcheckCount, data.train.count);
-      const { gradientCheckOnData } = await import('./gradcheck-run.js'); // (only --gradcheck pays for it)
+      const { gradientCheckOnData, sampledMethod } = await import('./gradcheck-run.js'); // (only --gradcheck pays for it)
       const checks = gradientCheckOnData(data, config, count, DEFAULTS.gradcheckTolerance);
-      reporter.gradcheck(checks, DEFAULTS.gradcheckTolerance, count);
+      reporter.gradcheck(checks, DEFAULTS.gradcheckTolerance, count, config.layers === undefined ? undefined : sampledMethod(GRADCHECK_SAMPLES));
       const failed = checks.filter((c) => !c.ok);
       if (failed.length > 0) {
         throw new RuntimeFailure(`gradient check failed for ${failed.map((c) => c.param).join(', ')}; not training`);
@@ -99,7 +102,7 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
     };
     let summary: TrainSummary;
     try {
-      summary = await train(net, optimizer, data, rng, { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, from, onCheckpoint: checkpoints?.write, validation }, emit);
+      summary = await train(net, optimizer, data, rng, { iterations, batchSize: config.batchSize, iterPerEpoch, signal: interrupt.signal, from, onCheckpoint: checkpoints?.write, validation, evalSamples: config.evalSamples }, emit);
     } catch (err) {
       // The checkpoint file, if this run wrote one or resumed from it, holds the last good state.
       const kept = checkpoints !== undefined && (checkpoints.written > 0 || resume !== undefined) ? checkpoints.file : undefined;
@@ -126,6 +129,7 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
         accuracy: String(summary.finalTestAcc), // test accuracy after the last step
         trainAccuracy: String(summary.finalTrainAcc),
         init: config.init,
+        weightInitStd: String(config.weightInitStd),
         optimizer: config.optimizer,
         lr: String(config.lr),
         iterations: String(summary.iterations),
@@ -135,7 +139,7 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
         trainCount: String(data.train.count),
         createdBy: `nn-train ${version}`,
       });
-      reporter.notice(`Saved ${architecture} (${config.activation}) to ${config.save}`);
+      reporter.notice(`Saved ${architecture}${config.layers === undefined ? ` (${config.activation})` : ''} to ${config.save}`);
     }
     reporter.writeSummary();
     if (page) await page.finish(summary.interrupted, interrupt);

@@ -6,7 +6,7 @@
 // server's reference kernels for scripts and tests.
 //
 // One function per kind of op, in the order of the model's `layers` list. A new layer kind
-// (conv, pool) is one more entry in OPS, and decodeLayer reads its weights.
+// is one more entry in OPS, and decodeLayer reads its weights.
 
 /** The model JSON from GET /api/model, with its weights as typed arrays. */
 export function decodeModel(json) {
@@ -19,7 +19,7 @@ function decodeLayer(layer, Float) {
   if (layer.kind === 'batchnorm') {
     return { ...layer, gamma: floats(layer.gamma, Float), beta: floats(layer.beta, Float), runningMean: floats(layer.runningMean, Float), runningVar: floats(layer.runningVar, Float) };
   }
-  if (layer.kind !== 'affine') return layer;
+  if (layer.kind !== 'affine' && layer.kind !== 'conv') return layer;
   return { ...layer, W: floats(layer.W, Float), b: floats(layer.b, Float) };
 }
 
@@ -58,6 +58,59 @@ const OPS = {
     const { gamma, beta, runningMean, runningVar, eps } = layer;
     return Float.from(x, (v, j) => (v - runningMean[j]) * (gamma[j] / Math.sqrt(runningVar[j] + eps)) + beta[j]);
   },
+  /**
+   * The book's Convolution for one image: x (C, H, W) -> y (FN, OH, OW); each output is its
+   * window's sum of products with filter f's weights (channel, row, column), plus b[f].
+   * Padding is zeros.
+   */
+  conv(layer, x, Float) {
+    const { C, H, W: width, FH, FW, FN, stride, pad } = layer.shape;
+    const { OH, OW } = outputSize(layer.shape);
+    const y = new Float(FN * OH * OW);
+    for (let f = 0; f < FN; f++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          let sum = layer.b[f];
+          for (let c = 0; c < C; c++) {
+            for (let i = 0; i < FH; i++) {
+              const h = oh * stride + i - pad;
+              if (h < 0 || h >= H) continue;
+              for (let j = 0; j < FW; j++) {
+                const w = ow * stride + j - pad;
+                if (w < 0 || w >= width) continue;
+                sum += x[(c * H + h) * width + w] * layer.W[((f * C + c) * FH + i) * FW + j];
+              }
+            }
+          }
+          y[(f * OH + oh) * OW + ow] = sum;
+        }
+      }
+    }
+    return y;
+  },
+  /** Max pooling for one image: x (C, H, W) -> y (C, OH, OW), the largest of each window (padding counts as 0). */
+  pool(layer, x, Float) {
+    const { C, H, W: width, FH, FW, stride, pad } = layer.shape;
+    const { OH, OW } = outputSize(layer.shape);
+    const y = new Float(C * OH * OW);
+    for (let c = 0; c < C; c++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          let max = -Infinity;
+          for (let i = 0; i < FH; i++) {
+            for (let j = 0; j < FW; j++) {
+              const h = oh * stride + i - pad;
+              const w = ow * stride + j - pad;
+              const v = h < 0 || h >= H || w < 0 || w >= width ? 0 : x[(c * H + h) * width + w];
+              if (v > max) max = v;
+            }
+          }
+          y[(c * OH + oh) * OW + ow] = max;
+        }
+      }
+    }
+    return y;
+  },
   /** Shifted by the largest score, so exp never overflows (as the kernels' softmax). */
   softmax(_layer, x, Float) {
     let max = -Infinity;
@@ -69,6 +122,11 @@ const OPS = {
     return y;
   },
 };
+
+/** A convolution's or pooling's output height and width. */
+function outputSize({ H, W, FH, FW, stride, pad }) {
+  return { OH: (H + 2 * pad - FH) / stride + 1, OW: (W + 2 * pad - FW) / stride + 1 };
+}
 
 /**
  * Runs `model` on one input (pixels in 0..1). Returns every layer's output, in order, and

@@ -273,21 +273,27 @@ function showProbabilities({ probabilities, predicted }, input) {
 
 /**
  * One view per entry of the model's layer list, chosen by the layer's kind. Activations are a
- * strip of cells, one per unit. A convnet's layers plug in here: 'conv' and 'pool' views would
- * draw one small image per channel (feature maps), and a conv layer's filters beside them.
+ * strip of cells, one per unit. A convnet's conv and pool layers, and the layers between them
+ * and the first affine, output feature maps: this page says so instead of drawing them.
  */
 const LAYER_VIEWS = {
   affine: (layer, isLast) => (isLast ? unitStrip(layer, `${layer.name}: ${layer.inputs} → ${layer.outputs}, the class scores`) : arrow(`${layer.name}: ${layer.inputs} → ${layer.outputs} (weights ${layer.inputs}×${layer.outputs} + bias)`)),
   relu: (layer) => unitStrip(layer, `${layer.name}: ReLU`),
   sigmoid: (layer) => unitStrip(layer, `${layer.name}: sigmoid`, { fixed: [0, 1] }),
   softmax: (layer) => arrow(`${layer.name}: probabilities (the bars above)`),
+  conv: (layer) => arrow(`${layer.name}: ${layer.shape.FN} filters ${layer.shape.FH}×${layer.shape.FW} over ${layer.shape.C}×${layer.shape.H}×${layer.shape.W} (feature maps: this page does not draw the insides of a conv layer)`),
+  pool: (layer) => arrow(`${layer.name}: max pooling ${layer.shape.FH}×${layer.shape.FW}, stride ${layer.shape.stride} (feature maps not drawn)`),
 };
 
 let layerViews = [];
 
 function buildLayerViews(model) {
   const lastAffine = model.layers.map((l) => l.kind).lastIndexOf('affine');
+  let maps = false; // between a conv or pool and the next affine, the layers output feature maps
   layerViews = model.layers.map((layer, i) => {
+    if (layer.kind === 'conv' || layer.kind === 'pool') maps = true;
+    else if (layer.kind === 'affine') maps = false;
+    else if (maps) return arrow(`${layer.name}: ${layer.kind} (feature maps not drawn)`);
     const make = LAYER_VIEWS[layer.kind] ?? ((l) => arrow(`${l.name}: ${l.kind}`));
     return make(layer, i === lastAffine);
   });

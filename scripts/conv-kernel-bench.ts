@@ -1,0 +1,149 @@
+/**
+ * GFLOP/s of the convnet kernels (./src/kernels/assembly/conv.ts) on one thread, at the
+ * shapes of the book's SimpleConvNet with batch 100, on real MNIST images (a batch drawn at
+ * random from the training set), and the sum of one training step's kernels in ms.
+ * FLOPs are counted as for the dense computation (2 multiply-adds per filter tap and
+ * position), whatever a kernel skips: that is the work it replaces. Times are this
+ * process's CPU time (on a shared machine, wall time counts other programs' turns too), the
+ * best of several rounds.
+ *
+ * Run alone: npx tsx scripts/conv-kernel-bench.ts [--data-dir DIR] [--seconds S] [--json]
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDataset } from '../src/data/datasets.js';
+import type { FilterShape } from '../src/kernels/conv-reference.js';
+import { convWasm, type ConvWasm } from '../src/kernels/conv-wasm.js';
+import type { Matrix } from '../src/tensor/matrix.js';
+import { Rng } from '../src/tensor/rng.js';
+
+export interface KernelTiming {
+  kernel: string;
+  shape: string;
+  micros: number; // per call, best round
+  gflops: number; // dense-equivalent
+  inStep: boolean; // one of a SimpleConvNet training step's kernels
+}
+
+const N = 100, FN = 30, HID = 100, CLASSES = 10;
+const conv: FilterShape = { N, C: 1, H: 28, W: 28, FN, FH: 5, FW: 5, stride: 1, pad: 0 };
+const pool = { N, C: FN, H: 24, W: 24, FH: 2, FW: 2, stride: 2, pad: 0 };
+const P = 24 * 24, Q = FN * 12 * 12; // conv positions; pooled values per image (4320)
+
+/** This process's CPU time so far, in microseconds. */
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** Best-of-rounds CPU microseconds per call of f. */
+function time(f: () => void, seconds: number): number {
+  f(); // warm up (and compile)
+  let best = Infinity;
+  const rounds = 5;
+  for (let r = 0; r < rounds; r++) {
+    let calls = 0;
+    const start = cpuMicros();
+    let now = start;
+    while (now - start < (seconds * 1e6) / rounds || calls < 2) {
+      f();
+      calls++;
+      now = cpuMicros();
+    }
+    best = Math.min(best, (now - start) / calls);
+  }
+  return best;
+}
+
+function fill(m: Matrix, rng: Rng, scale: number, zeros = 0): Matrix {
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < zeros ? 0 : scale * rng.normal();
+  return m;
+}
+
+/** The kernels of one SimpleConvNet step, timed on `images` (N, 784) floats in [0, 1]. */
+export function measureConvKernels(k: ConvWasm, images: Float32Array, seconds = 0.3): KernelTiming[] {
+  const rng = new Rng(1);
+  const x = k.alloc(N, 784); // x: (N, 1*28*28)
+  x.data.set(images);
+  const W1 = fill(k.alloc(FN, 25), rng, 0.1); // W1: (30, 1*5*5)
+  const b1 = fill(k.alloc(1, FN), rng, 0.01); // b1: (1, 30)
+  const a1 = k.alloc(N, FN * P); // a1: (N, 30*24*24)
+  k.convForward(a1, x, W1, b1, conv, { sparse: true });
+  for (let i = 0; i < a1.data.length; i++) a1.data[i] = Math.max(0, a1.data[i]); // ReLU, as in the net
+  const pooled = k.alloc(N, Q); // pooled: (N, 30*12*12)
+  const argmax = k.int32(N * Q); // argmax: (N, 30*12*12)
+  k.maxPoolForward(pooled, argmax, a1, pool);
+  const W2 = fill(k.alloc(Q, HID), rng, 0.01); // W2: (4320, 100)
+  const h = k.alloc(N, HID); // h: (N, 100)
+  const dh = fill(k.alloc(N, HID), rng, 0.01); // dh: (N, 100)
+  const dW2 = k.alloc(Q, HID); // dW2: (4320, 100)
+  const dpooled = k.alloc(N, Q); // dpooled: (N, 4320)
+  const W2t = k.alloc(HID, Q); // W2t: (100, 4320)
+  const da1 = k.alloc(N, FN * P); // da1: (N, 30*24*24)
+  const dW1 = k.alloc(FN, 25); // dW1: (30, 25)
+  const db1 = k.alloc(1, FN); // db1: (1, 30)
+  const W3 = fill(k.alloc(HID, CLASSES), rng, 0.1); // W3: (100, 10)
+  const scores = k.alloc(N, CLASSES);
+  const dW3 = k.alloc(HID, CLASSES);
+  const dscores = fill(k.alloc(N, CLASSES), rng, 0.01);
+
+  const convFlops = 2 * N * P * 25 * FN;
+  const affineFlops = 2 * N * Q * HID;
+  const rows: KernelTiming[] = [];
+  const add = (kernel: string, shape: string, flops: number, inStep: boolean, f: () => void) => {
+    const micros = time(f, seconds);
+    rows.push({ kernel, shape, micros, gflops: flops / micros / 1000, inStep });
+  };
+  add('convForward sparse', '100x1x28x28 * 30x5x5', convFlops, true, () => k.convForward(a1, x, W1, b1, conv, { sparse: true }));
+  add('convForward dense (im2col+sgemm)', '100x1x28x28 * 30x5x5', convFlops, false, () => k.convForward(a1, x, W1, b1, conv));
+  add('maxPoolForward 2x2 s2', '100x30x24x24', 0, true, () => k.maxPoolForward(pooled, argmax, a1, pool));
+  add('sgemmNN affine forward', '100x4320 . 4320x100', affineFlops, true, () => k.sgemmNN(h, pooled, W2));
+  add('sgemmTN affine dW', '4320x100^T . 100x100', affineFlops, true, () => k.sgemmTN(dW2, pooled, dh));
+  add('sgemmNT affine dx', '100x100 . (4320x100)^T', affineFlops, true, () => k.sgemmNT(dpooled, dh, W2));
+  add('  of which transpose', '4320x100', 0, false, () => k.transpose(W2t, W2));
+  add('maxPoolBackward', '100x30x12x12', 0, true, () => k.maxPoolBackward(da1, dpooled, argmax, pool));
+  // The conv's dout as the net makes it: routed by the pool, masked by ReLU.
+  for (let i = 0; i < da1.data.length; i++) if (!(a1.data[i] > 0)) da1.data[i] = 0;
+  add('convWeightGrad (nonzero dout)', '30x5x5 over 100 images', convFlops, true, () => k.convWeightGrad(dW1, x, da1, conv));
+  add('convBiasGrad', '30 over 100x576', 0, true, () => k.convBiasGrad(db1, da1, conv));
+  const dx = k.alloc(N, 784);
+  add('convInputGrad (not in this net)', '100x30x24x24 -> 100x1x28x28', convFlops, false, () => k.convInputGrad(dx, da1, W1, conv));
+  add('sgemm affine 2 (fwd, dW, dx)', '100x100 . 100x10', 3 * 2 * N * HID * CLASSES, true, () => {
+    k.sgemmNN(scores, h, W3);
+    k.sgemmTN(dW3, h, dscores);
+    k.sgemmNT(dh, dscores, W3);
+  });
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const arg = (name: string, fallback: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : fallback;
+  };
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const dataDir = arg('--data-dir', path.resolve(repo, '../shared/data/mnist'));
+  const data = await loadDataset({ dataset: 'mnist', dataDir, offline: true, fallback: false });
+  const rng = new Rng(7);
+  const images = new Float32Array(N * 784); // images: (N, 784), a random training batch
+  let nonzero = 0;
+  for (let i = 0; i < N; i++) {
+    const n = rng.int(data.train.count);
+    for (let p = 0; p < 784; p++) {
+      const v = data.train.images[n * 784 + p];
+      images[i * 784 + p] = v / 255;
+      if (v !== 0) nonzero++;
+    }
+  }
+  const rows = measureConvKernels(convWasm(), images, Number(arg('--seconds', '0.3')));
+  const stepMs = rows.filter((r) => r.inStep).reduce((s, r) => s + r.micros, 0) / 1000;
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify({ type: 'conv-kernels', nonzeroPixels: nonzero / (N * 784), kernels: rows, stepMsOneThread: stepMs }));
+  } else {
+    console.log(`batch ${N}, nonzero pixels ${((100 * nonzero) / (N * 784)).toFixed(1)}%, one thread`);
+    for (const r of rows) {
+      console.log(`${r.kernel.padEnd(34)} ${r.shape.padEnd(30)} ${(r.micros / 1000).toFixed(3).padStart(8)} ms ${r.gflops > 0 ? r.gflops.toFixed(1).padStart(6) + ' GFLOP/s' : ''}`);
+    }
+    console.log(`one step's kernels (marked in the JSON as inStep), one thread: ${stepMs.toFixed(2)} ms`);
+  }
+}

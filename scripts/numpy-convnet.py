@@ -1,0 +1,193 @@
+"""The book's SimpleConvNet (Deep Learning from Scratch 7.5, ch07/train_convnet.py) in NumPy
+with im2col, written as the baseline for nn-train's convnet: the same net and schedule.
+
+conv 30 filters 5x5 stride 1 pad 0 -> Relu -> max-pool 2x2 stride 2 -> Affine 100 -> Relu ->
+Affine 10 -> SoftmaxWithLoss; weights 0.01 * N(0, 1), biases zero; Adam lr 0.001; batch 100
+drawn with replacement (np.random.choice), 600 steps an epoch; after every epoch, accuracy on
+the first 1000 train and test images (evaluate_sample_num_per_epoch); at the end, accuracy on
+the full test set. float32 throughout. Reads the four IDX .gz (or raw) files.
+
+Usage: python3 scripts/numpy-convnet.py --data-dir DIR [--epochs N] [--iters N] [--seed N]
+Prints one JSON line: seconds (training and evaluation, loading excluded), seconds per step,
+peak RSS, accuracies, the last epoch's mean loss, the OpenBLAS core in use, and the fraction
+of zeros in the pooled activations (what a sparse Affine could skip).
+"""
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import time
+
+import numpy as np
+
+# The MNIST reader and OpenBLAS probe of the MLP baseline beside this file.
+_spec = importlib.util.spec_from_file_location("numpy_reference", os.path.join(os.path.dirname(__file__), "numpy-reference.py"))
+numpy_reference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(numpy_reference)
+
+DT = np.float32
+
+
+def im2col(x, fh, fw, stride, pad):
+    """common/util.py's im2col: col (N*OH*OW, C*FH*FW)."""
+    n, c, h, w = x.shape
+    oh = (h + 2 * pad - fh) // stride + 1
+    ow = (w + 2 * pad - fw) // stride + 1
+    img = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant")
+    col = np.zeros((n, c, fh, fw, oh, ow), dtype=x.dtype)
+    for y in range(fh):
+        y_max = y + stride * oh
+        for xx in range(fw):
+            x_max = xx + stride * ow
+            col[:, :, y, xx, :, :] = img[:, :, y:y_max:stride, xx:x_max:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1)
+
+
+def col2im(col, shape, fh, fw, stride, pad):
+    n, c, h, w = shape
+    oh = (h + 2 * pad - fh) // stride + 1
+    ow = (w + 2 * pad - fw) // stride + 1
+    col = col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((n, c, h + 2 * pad + stride - 1, w + 2 * pad + stride - 1), dtype=col.dtype)
+    for y in range(fh):
+        y_max = y + stride * oh
+        for xx in range(fw):
+            x_max = xx + stride * ow
+            img[:, :, y:y_max:stride, xx:x_max:stride] += col[:, :, y, xx, :, :]
+    return img[:, :, pad:h + pad, pad:w + pad]
+
+
+class SimpleConvNet:
+    """ch07/simple_convnet.py with its layers (common/layers.py) inlined; labels are class indices."""
+
+    def __init__(self, rng, fn=30, fs=5, hidden=100, classes=10, std=0.01):
+        self.p = {
+            "W1": (std * rng.standard_normal((fn, 1, fs, fs))).astype(DT),
+            "b1": np.zeros(fn, dtype=DT),
+            "W2": (std * rng.standard_normal((fn * 12 * 12, hidden))).astype(DT),
+            "b2": np.zeros(hidden, dtype=DT),
+            "W3": (std * rng.standard_normal((hidden, classes))).astype(DT),
+            "b3": np.zeros(classes, dtype=DT),
+        }
+        self.fs = fs
+
+    def forward(self, x):
+        p, fs = self.p, self.fs
+        n = x.shape[0]
+        fn = p["W1"].shape[0]
+        col = im2col(x, fs, fs, 1, 0)  # (N*24*24, 25)
+        w1 = p["W1"].reshape(fn, -1).T  # (25, 30)
+        a1 = (col @ w1 + p["b1"]).reshape(n, 24, 24, fn).transpose(0, 3, 1, 2)  # (N, 30, 24, 24)
+        r1 = np.maximum(a1, 0)
+        pcol = im2col(r1, 2, 2, 2, 0).reshape(-1, 4)  # (N*12*12*30, 4)
+        arg = np.argmax(pcol, axis=1)
+        pooled = np.max(pcol, axis=1).reshape(n, 12, 12, fn).transpose(0, 3, 1, 2)  # (N, 30, 12, 12)
+        f = pooled.reshape(n, -1)  # (N, 4320)
+        a2 = f @ p["W2"] + p["b2"]
+        h = np.maximum(a2, 0)
+        a3 = h @ p["W3"] + p["b3"]
+        return a3, (x, col, a1, r1, arg, f, a2, h)
+
+    def accuracy(self, x, t, batch=100):
+        correct = 0
+        for i in range(0, x.shape[0], batch):
+            correct += int(np.sum(np.argmax(self.forward(x[i:i + batch])[0], axis=1) == t[i:i + batch]))
+        return correct / x.shape[0]
+
+    def gradients(self, x, t):
+        p, fs = self.p, self.fs
+        n = x.shape[0]
+        fn = p["W1"].shape[0]
+        a3, (x, col, a1, r1, arg, f, a2, h) = self.forward(x)
+        a3 = a3 - a3.max(axis=1, keepdims=True)
+        e = np.exp(a3)
+        y = e / e.sum(axis=1, keepdims=True)
+        loss = -np.sum(np.log(y[np.arange(n), t] + 1e-7)) / n
+        dy = y.copy()
+        dy[np.arange(n), t] -= 1
+        dy /= n
+        g = {"W3": h.T @ dy, "b3": dy.sum(axis=0)}
+        dh = dy @ p["W3"].T
+        dh[a2 <= 0] = 0
+        g["W2"] = f.T @ dh
+        g["b2"] = dh.sum(axis=0)
+        df = (dh @ p["W2"].T).reshape(n, fn, 12, 12).transpose(0, 2, 3, 1)  # (N, 12, 12, 30)
+        dmax = np.zeros((df.size, 4), dtype=DT)
+        dmax[np.arange(arg.size), arg.flatten()] = df.flatten()
+        dr1 = col2im(dmax.reshape(df.shape + (4,)).reshape(n * 12 * 12, -1), r1.shape, 2, 2, 2, 0)
+        dr1[a1 <= 0] = 0
+        dout = dr1.transpose(0, 2, 3, 1).reshape(-1, fn)  # (N*24*24, 30)
+        g["b1"] = dout.sum(axis=0)
+        g["W1"] = (col.T @ dout).transpose(1, 0).reshape(fn, 1, fs, fs)
+        return float(loss), g, f
+
+
+class Adam:
+    """common/optimizer.py's Adam (the book's bias correction folded into the rate)."""
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+        self.lr, self.beta1, self.beta2, self.iter, self.m, self.v = lr, beta1, beta2, 0, None, None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m = {k: np.zeros_like(v) for k, v in params.items()}
+            self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.iter += 1
+        lr_t = DT(self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter))
+        for k in params:
+            self.m[k] += DT(1 - self.beta1) * (grads[k] - self.m[k])
+            self.v[k] += DT(1 - self.beta2) * (grads[k] ** 2 - self.v[k])
+            params[k] -= lr_t * self.m[k] / (np.sqrt(self.v[k]) + DT(1e-7))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data-dir", required=True)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--iters", type=int, default=0, help="steps in all (default: 600 an epoch)")
+    ap.add_argument("--batch-size", type=int, default=100)
+    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--eval-samples", type=int, default=1000)
+    a = ap.parse_args()
+    x_train, t_train, x_test, t_test = numpy_reference.load_mnist(a.data_dir, DT)
+    x_train = x_train.reshape(-1, 1, 28, 28)
+    x_test = x_test.reshape(-1, 1, 28, 28)
+    rng = np.random.default_rng(a.seed)
+    net = SimpleConvNet(rng)
+    opt = Adam(a.lr)
+    per_epoch = max(x_train.shape[0] // a.batch_size, 1)
+    iters = a.iters or a.epochs * per_epoch
+    s = a.eval_samples
+
+    start = time.perf_counter()
+    epoch_loss, epoch_steps, final_loss = 0.0, 0, float("nan")
+    train_acc = test_acc = float("nan")
+    zeros, zero_steps = 0.0, 0
+    for i in range(1, iters + 1):
+        batch = rng.choice(x_train.shape[0], a.batch_size)
+        loss, grads, pooled = net.gradients(x_train[batch], t_train[batch])
+        opt.update(net.p, grads)
+        epoch_loss += loss
+        epoch_steps += 1
+        if i % 50 == 0:
+            zeros += float(np.mean(pooled == 0))
+            zero_steps += 1
+        if i % per_epoch == 0 or i == iters:
+            train_acc = net.accuracy(x_train[:s], t_train[:s])
+            test_acc = net.accuracy(x_test[:s], t_test[:s])
+            final_loss, epoch_loss, epoch_steps = epoch_loss / epoch_steps, 0.0, 0
+    full_test = net.accuracy(x_test, t_test)
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "type": "numpy-convnet", "iterations": iters, "seconds": seconds, "msPerStep": 1000 * seconds / iters,
+        "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "finalLoss": final_loss, "trainAcc": train_acc, "testAcc": test_acc, "finalTestAcc": full_test,
+        "pooledZeroFraction": zeros / max(zero_steps, 1),
+        "numpy": np.__version__, "openblasCore": numpy_reference.openblas_core(),
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,621 @@
+// WebAssembly SIMD kernels for the book's convnets (AssemblyScript, f32x4), float32: the
+// dense products (SGEMM in its three transpose forms), convolution forward and backward,
+// and max-pooling. The readable versions they are tested against are in ../conv-reference.ts.
+//
+// As in ./index.ts, every argument is a byte offset into the shared memory, matrices are
+// row-major, and every buffer has at least 64 bytes of padding after it (a block of 8 or 16
+// floats may read past a row's end; those lanes are never stored).
+//
+// Same numbers with any thread count: every kernel takes a range of the rows (or images, or
+// filters) it writes, and computes each output element by itself, in a fixed order that does
+// not depend on the range. Each output element of a product is one chain of float32
+// multiply-then-add over the shared index, ascending (products by dot product, sgemmNT's
+// reference, say so). So skipping a zero term is exact: x + 0 * w = x for finite w; the
+// sparse kernels give the dense ones' numbers bit for bit.
+
+// ---- small helpers ----------------------------------------------------------------------
+
+// Stores the first n lanes of v at ptr (all 4 if n >= 4, none if n <= 0).
+@inline function storeLanesN(ptr: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(ptr, v);
+  } else if (n > 0) {
+    store<f32>(ptr, f32x4.extract_lane(v, 0));
+    if (n > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+    if (n > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+  }
+}
+
+// Stores 8 floats as two vectors, of which the first m are wanted.
+@inline function store8(ptr: usize, v0: v128, v1: v128, m: i32): void {
+  if (m >= 8) {
+    v128.store(ptr, v0);
+    v128.store(ptr, v1, 16);
+  } else {
+    storeLanesN(ptr, v0, m);
+    storeLanesN(ptr + 16, v1, m - 4);
+  }
+}
+
+// ---- SGEMM --------------------------------------------------------------------------------
+//
+// C (M,N) = A (M,K) · B (K,N), by blocks of 4 rows x 8 columns held in registers (8
+// accumulators: with V8's 16 vector registers, larger blocks spill), over chunks of KC of the
+// shared index (a 4 x KC block of A and a KC x 8 strip of B stay in the level-1 cache) and
+// panels of NC columns (a KC x NC panel of B stays in level 2). A chunk after the first
+// continues from the partial sums stored in C, which is exact: the same chain of adds.
+
+const KC = 256;
+const NC = 64;
+
+// Rows i..i+3, columns j..j+m-1 (m <= 8) of C, over k in [k0, k1); from C's partial sums when
+// `more` (else from zero).
+@inline function nnBlock4(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, K: i32, N: i32, more: bool, m: i32): void {
+  const c0 = C + (<usize>(i * N + j) << 2);
+  const c1 = c0 + (<usize>N << 2), c2 = c1 + (<usize>N << 2), c3 = c2 + (<usize>N << 2);
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  if (more) {
+    x00 = v128.load(c0); x01 = v128.load(c0, 16);
+    x10 = v128.load(c1); x11 = v128.load(c1, 16);
+    x20 = v128.load(c2); x21 = v128.load(c2, 16);
+    x30 = v128.load(c3); x31 = v128.load(c3, 16);
+  }
+  const rowA = <usize>K << 2, rowB = <usize>N << 2;
+  let a = A + (<usize>(i * K + k0) << 2);
+  let b = B + (<usize>(k0 * N + j) << 2);
+  const end = a + (<usize>(k1 - k0) << 2);
+  while (a < end) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    x00 = f32x4.add(x00, f32x4.mul(s, b0));
+    x01 = f32x4.add(x01, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + rowA);
+    x10 = f32x4.add(x10, f32x4.mul(s, b0));
+    x11 = f32x4.add(x11, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + 2 * rowA);
+    x20 = f32x4.add(x20, f32x4.mul(s, b0));
+    x21 = f32x4.add(x21, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + 3 * rowA);
+    x30 = f32x4.add(x30, f32x4.mul(s, b0));
+    x31 = f32x4.add(x31, f32x4.mul(s, b1));
+    a += 4;
+    b += rowB;
+  }
+  store8(c0, x00, x01, m);
+  store8(c1, x10, x11, m);
+  store8(c2, x20, x21, m);
+  store8(c3, x30, x31, m);
+}
+
+// One row i, columns j..j+m-1 (m <= 16), the same sums as nnBlock4's.
+@inline function nnBlock1(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, K: i32, N: i32, more: bool, m: i32): void {
+  const c0 = C + (<usize>(i * N + j) << 2);
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+  if (more) {
+    x0 = v128.load(c0); x1 = v128.load(c0, 16); x2 = v128.load(c0, 32); x3 = v128.load(c0, 48);
+  }
+  const rowB = <usize>N << 2;
+  let a = A + (<usize>(i * K + k0) << 2);
+  let b = B + (<usize>(k0 * N + j) << 2);
+  const end = a + (<usize>(k1 - k0) << 2);
+  while (a < end) {
+    const s = v128.load32_splat(a);
+    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(b)));
+    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(b, 16)));
+    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(b, 32)));
+    x3 = f32x4.add(x3, f32x4.mul(s, v128.load(b, 48)));
+    a += 4;
+    b += rowB;
+  }
+  store8(c0, x0, x1, m);
+  store8(c0 + 32, x2, x3, m - 8);
+}
+
+/**
+ * C (M,N) = A (M,K) · B (K,N) for rows [r0, r1) of C; C += A · B when `accumulate`. Each C
+ * element sums k ascending (after C's old value, if accumulating).
+ */
+export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, accumulate: bool): void {
+  if (K === 0) {
+    if (!accumulate) for (let i = r0; i < r1; i++) memory.fill(C + (<usize>(i * N) << 2), 0, <usize>N << 2);
+    return;
+  }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const k1 = min(K, k0 + KC);
+    const more = accumulate || k0 > 0;
+    for (let jc = 0; jc < N; jc += NC) {
+      const jEnd = min(N, jc + NC);
+      let i = r0;
+      for (; i + 4 <= r1; i += 4) {
+        for (let j = jc; j < jEnd; j += 8) nnBlock4(C, A, B, i, j, k0, k1, K, N, more, jEnd - j);
+      }
+      for (; i < r1; i++) {
+        for (let j = jc; j < jEnd; j += 16) nnBlock1(C, A, B, i, j, k0, k1, K, N, more, jEnd - j);
+      }
+    }
+  }
+}
+
+// Rows k..k+3 of C = A^T · B (columns k..k+3 of A), columns j..j+m-1, over A's rows [i0, i1).
+@inline function tnBlock4(C: usize, A: usize, B: usize, k: i32, j: i32, i0: i32, i1: i32, K: i32, N: i32, more: bool, m: i32): void {
+  const c0 = C + (<usize>(k * N + j) << 2);
+  const c1 = c0 + (<usize>N << 2), c2 = c1 + (<usize>N << 2), c3 = c2 + (<usize>N << 2);
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  if (more) {
+    x00 = v128.load(c0); x01 = v128.load(c0, 16);
+    x10 = v128.load(c1); x11 = v128.load(c1, 16);
+    x20 = v128.load(c2); x21 = v128.load(c2, 16);
+    x30 = v128.load(c3); x31 = v128.load(c3, 16);
+  }
+  const rowA = <usize>K << 2, rowB = <usize>N << 2;
+  let a = A + (<usize>(i0 * K + k) << 2);
+  let b = B + (<usize>(i0 * N + j) << 2);
+  for (let i = i0; i < i1; i++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    x00 = f32x4.add(x00, f32x4.mul(s, b0));
+    x01 = f32x4.add(x01, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 4);
+    x10 = f32x4.add(x10, f32x4.mul(s, b0));
+    x11 = f32x4.add(x11, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 8);
+    x20 = f32x4.add(x20, f32x4.mul(s, b0));
+    x21 = f32x4.add(x21, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 12);
+    x30 = f32x4.add(x30, f32x4.mul(s, b0));
+    x31 = f32x4.add(x31, f32x4.mul(s, b1));
+    a += rowA;
+    b += rowB;
+  }
+  store8(c0, x00, x01, m);
+  store8(c1, x10, x11, m);
+  store8(c2, x20, x21, m);
+  store8(c3, x30, x31, m);
+}
+
+// One row k of C = A^T · B, columns j..j+m-1 (m <= 16), the same sums as tnBlock4's.
+@inline function tnBlock1(C: usize, A: usize, B: usize, k: i32, j: i32, i0: i32, i1: i32, K: i32, N: i32, more: bool, m: i32): void {
+  const c0 = C + (<usize>(k * N + j) << 2);
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+  if (more) {
+    x0 = v128.load(c0); x1 = v128.load(c0, 16); x2 = v128.load(c0, 32); x3 = v128.load(c0, 48);
+  }
+  const rowA = <usize>K << 2, rowB = <usize>N << 2;
+  let a = A + (<usize>(i0 * K + k) << 2);
+  let b = B + (<usize>(i0 * N + j) << 2);
+  for (let i = i0; i < i1; i++) {
+    const s = v128.load32_splat(a);
+    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(b)));
+    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(b, 16)));
+    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(b, 32)));
+    x3 = f32x4.add(x3, f32x4.mul(s, v128.load(b, 48)));
+    a += rowA;
+    b += rowB;
+  }
+  store8(c0, x0, x1, m);
+  store8(c0 + 32, x2, x3, m - 8);
+}
+
+/**
+ * C (K,N) = A^T · B for A (M,K), B (M,N): the weight gradient x^T · dout. Rows [r0, r1) of
+ * C (columns of A); C += A^T · B when `accumulate`. Each C element sums A's rows ascending.
+ */
+export function sgemmTN(C: usize, A: usize, B: usize, r0: i32, r1: i32, M: i32, K: i32, N: i32, accumulate: bool): void {
+  if (M === 0) {
+    if (!accumulate) for (let k = r0; k < r1; k++) memory.fill(C + (<usize>(k * N) << 2), 0, <usize>N << 2);
+    return;
+  }
+  for (let i0 = 0; i0 < M; i0 += KC) {
+    const i1 = min(M, i0 + KC);
+    const more = accumulate || i0 > 0;
+    for (let jc = 0; jc < N; jc += NC) {
+      const jEnd = min(N, jc + NC);
+      let k = r0;
+      for (; k + 4 <= r1; k += 4) {
+        for (let j = jc; j < jEnd; j += 8) tnBlock4(C, A, B, k, j, i0, i1, K, N, more, jEnd - j);
+      }
+      for (; k < r1; k++) {
+        for (let j = jc; j < jEnd; j += 16) tnBlock1(C, A, B, k, j, i0, i1, K, N, more, jEnd - j);
+      }
+    }
+  }
+}
+
+/**
+ * Bt (K,N) = B^T for B (N,K): 4 x 4 blocks through registers, then the edges.
+ * (sgemmNT's first step; the caller's scratch.)
+ */
+export function transpose(Bt: usize, B: usize, N: i32, K: i32): void {
+  const N4 = N & ~3, K4 = K & ~3;
+  for (let r = 0; r < N4; r += 4) {
+    const p = B + (<usize>(r * K) << 2), rowB = <usize>K << 2;
+    for (let c = 0; c < K4; c += 4) {
+      const q = p + (<usize>c << 2);
+      const a = v128.load(q), b = v128.load(q + rowB), cc = v128.load(q + 2 * rowB), d = v128.load(q + 3 * rowB);
+      const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(cc, d, 0, 4, 1, 5);
+      const t3 = i32x4.shuffle(cc, d, 2, 6, 3, 7);
+      const o = Bt + (<usize>(c * N + r) << 2), rowT = <usize>N << 2;
+      v128.store(o, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+      v128.store(o + rowT, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+      v128.store(o + 2 * rowT, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+      v128.store(o + 3 * rowT, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+    }
+    for (let c = K4; c < K; c++) {
+      for (let rr = r; rr < r + 4; rr++) store<f32>(Bt + (<usize>(c * N + rr) << 2), load<f32>(B + (<usize>(rr * K + c) << 2)));
+    }
+  }
+  for (let r = N4; r < N; r++) {
+    for (let c = 0; c < K; c++) store<f32>(Bt + (<usize>(c * N + r) << 2), load<f32>(B + (<usize>(r * K + c) << 2)));
+  }
+}
+
+/**
+ * C (M,N) = A (M,K) · B^T for B (N,K): the input gradient dout · W^T. B is first copied
+ * transposed into Bt (the caller's (K, N) scratch) and the product is sgemmNN's, so each
+ * C element sums k ascending. Rows [r0, r1) of C; `transposed`: Bt already holds B^T (a
+ * second thread's call on the same B, after the first's transpose).
+ */
+export function sgemmNT(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, Bt: usize, transposed: bool): void {
+  if (!transposed) transpose(Bt, B, N, K);
+  sgemmNN(C, A, Bt, r0, r1, K, N, false);
+}
+
+// ---- convolution ----------------------------------------------------------------------------
+//
+// Shapes as in the book: x (N, C, H, W), filters (FN, C, FH, FW), out (N, FN, OH, OW), with
+// OH = (H + 2*pad - FH) / stride + 1 (checked by the caller). K = C*FH*FW, P = OH*OW.
+
+/**
+ * colT (K, P) = the transpose of the book's im2col for one image: row k = (c, i, j) holds
+ * what tap (i, j) of channel c sees at every output position, zero over the padding.
+ */
+export function im2colT(colT: usize, img: usize, C: i32, H: i32, W: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32): void {
+  const P = OH * OW;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < FH; i++) {
+      for (let j = 0; j < FW; j++) {
+        let dst = colT + (<usize>(((c * FH + i) * FW + j) * P) << 2);
+        for (let oh = 0; oh < OH; oh++) {
+          const y = oh * stride - pad + i;
+          if (y < 0 || y >= H) {
+            memory.fill(dst, 0, <usize>OW << 2);
+            dst += <usize>OW << 2;
+            continue;
+          }
+          const row = img + (<usize>((c * H + y) * W) << 2);
+          for (let ow = 0; ow < OW; ow++) {
+            const xx = ow * stride - pad + j;
+            store<f32>(dst, xx >= 0 && xx < W ? load<f32>(row + (<usize>xx << 2)) : 0);
+            dst += 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The book's Convolution.forward, dense: for images [n0, n1), out[n] (FN, P) = W (FN, K) ·
+ * colT (K, P) + b, through im2colT into `colT` (this thread's (K, P) scratch). Each output
+ * sums k ascending from zero, then adds the bias.
+ */
+export function convForward(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, colT: usize): void {
+  const K = C * FH * FW, P = OH * OW;
+  for (let n = n0; n < n1; n++) {
+    im2colT(colT, x + (<usize>(n * C * H * Wd) << 2), C, H, Wd, FH, FW, stride, pad, OH, OW);
+    const o = out + (<usize>(n * FN * P) << 2);
+    sgemmNN(o, W, colT, 0, FN, K, P, false);
+    addBiasRows(o, b, FN, P);
+  }
+}
+
+// out (FN, P) += b[f] on row f.
+@inline function addBiasRows(out: usize, b: usize, FN: i32, P: i32): void {
+  const P4 = P & ~3;
+  for (let f = 0; f < FN; f++) {
+    const bf = v128.load32_splat(b + (<usize>f << 2));
+    const r = out + (<usize>(f * P) << 2);
+    for (let p = 0; p < P4; p += 4) {
+      const q = r + (<usize>p << 2);
+      v128.store(q, f32x4.add(v128.load(q), bf));
+    }
+    for (let p = P4; p < P; p++) {
+      const q = r + (<usize>p << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(b + (<usize>f << 2)));
+    }
+  }
+}
+
+/**
+ * Appends the nonzero values among `count` floats at `src` to a list: entries (u32 index,
+ * f32 value) at `list`, in index order. Four values are tested at a time (a bit mask of the
+ * nonzero ones, walked lowest bit first). Returns the number of entries.
+ */
+@inline function nonzeros(list: usize, src: usize, count: i32): i32 {
+  let e = 0;
+  const count4 = count & ~3;
+  const zero = f32x4.splat(0);
+  for (let k = 0; k < count4; k += 4) {
+    let mask = i32x4.bitmask(f32x4.ne(v128.load(src + (<usize>k << 2)), zero));
+    while (mask !== 0) {
+      const q = k + ctz(mask);
+      mask &= mask - 1;
+      store<u32>(list + (<usize>e << 3), q);
+      store<f32>(list + (<usize>e << 3), load<f32>(src + (<usize>q << 2)), 4);
+      e++;
+    }
+  }
+  for (let q = count4; q < count; q++) {
+    const v = load<f32>(src + (<usize>q << 2));
+    if (v !== 0) {
+      store<u32>(list + (<usize>e << 3), q);
+      store<f32>(list + (<usize>e << 3), v, 4);
+      e++;
+    }
+  }
+  return e;
+}
+
+/**
+ * The same as convForward for images that are mostly zero (the first layer's MNIST input,
+ * ~80% zero pixels), walking each image's nonzero pixels: every pixel adds its value times
+ * the filters' tap that sees it to each output position it reaches, all FN filters at once
+ * (filters in SIMD lanes). Positions see their pixels in pixel order, which is k ascending,
+ * so the sums are convForward's, bit for bit.
+ * Scratch (this thread's): wt (K, FN4) floats, FN4 = FN rounded up to 4; acc (P, FN4)
+ * floats; list (C*H*W) entries of 8 bytes.
+ */
+export function convForwardSparse(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, wt: usize, acc: usize, list: usize): void {
+  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
+  const FN4 = (FN + 3) & ~3;
+  // wt (K, FN4) = W^T, lanes past FN zero.
+  memory.fill(wt, 0, <usize>(K * FN4) << 2);
+  for (let f = 0; f < FN; f++) {
+    for (let k = 0; k < K; k++) store<f32>(wt + (<usize>(k * FN4 + f) << 2), load<f32>(W + (<usize>(f * K + k) << 2)));
+  }
+  const rowAcc = <usize>FN4 << 2;
+  for (let n = n0; n < n1; n++) {
+    memory.fill(acc, 0, <usize>(P * FN4) << 2);
+    const entries = nonzeros(list, x + (<usize>(n * D) << 2), D);
+    for (let e = 0; e < entries; e++) {
+      const q = load<i32>(list + (<usize>e << 3));
+      const v = v128.load32_splat(list + (<usize>e << 3), 4);
+      const c = q / (H * Wd), y = (q / Wd) % H, xx = q % Wd;
+      for (let i = 0; i < FH; i++) {
+        const yy = y + pad - i; // = oh * stride
+        if (yy < 0) break;
+        const oh = yy / stride;
+        if (oh * stride !== yy || oh >= OH) continue;
+        for (let j = 0; j < FW; j++) {
+          const xs = xx + pad - j;
+          if (xs < 0) break;
+          const ow = xs / stride;
+          if (ow * stride !== xs || ow >= OW) continue;
+          const a = acc + <usize>(oh * OW + ow) * rowAcc;
+          const w = wt + <usize>((c * FH + i) * FW + j) * rowAcc;
+          for (let l: usize = 0; l < rowAcc; l += 16) {
+            v128.store(a + l, f32x4.add(v128.load(a + l), f32x4.mul(v, v128.load(w + l))));
+          }
+        }
+      }
+    }
+    // out[n] (FN, P) = acc^T + b.
+    const o = out + (<usize>(n * FN * P) << 2);
+    for (let p = 0; p < P; p++) {
+      const a = acc + <usize>p * rowAcc;
+      for (let f = 0; f < FN; f++) {
+        store<f32>(o + (<usize>(f * P + p) << 2), load<f32>(a + (<usize>f << 2)) + load<f32>(b + (<usize>f << 2)));
+      }
+    }
+  }
+}
+
+/**
+ * img (C, H + 2*pad, W + 2*pad + 8) = the image with a frame of `pad` zeros (and 8 more
+ * zero columns on the right, which a window's last 8-float load may read into).
+ */
+@inline function padImage(img: usize, src: usize, C: i32, H: i32, W: i32, pad: i32): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad + 8;
+  memory.fill(img, 0, <usize>(C * Hp * Wp) << 2);
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      memory.copy(img + (<usize>((c * Hp + y + pad) * Wp + pad) << 2), src + (<usize>((c * H + y) * W) << 2), <usize>W << 2);
+    }
+  }
+}
+
+/**
+ * The book's Convolution.backward, weight gradient: dW (FN, K) = sum over images [n0, n1)
+ * and positions of dout (N, FN, P) times the window the position sees, for filters
+ * [f0, f1) (the threads' split: each filter's gradient by one thread, all images in order).
+ * Walks the nonzero dout values only: after max-pooling and ReLU, most are zero. Each dW
+ * element sums images ascending, then positions ascending: the order of dout · im2col.
+ * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 8) floats, dwAcc (f1 - f0, C*FH,
+ * FW8) floats (FW8 = FW rounded up to 8), list (P) entries of 8 bytes.
+ */
+export function convWeightGrad(dW: usize, x: usize, dout: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, img: usize, dwAcc: usize, list: usize): void {
+  const P = OH * OW, K = C * FH * FW;
+  const FW8 = (FW + 7) & ~7;
+  const Hp = H + 2 * pad, Wp = Wd + 2 * pad + 8;
+  const rows = C * FH; // window rows per filter
+  const filterAcc = <usize>(rows * FW8) << 2;
+  memory.fill(dwAcc, 0, <usize>(f1 - f0) * filterAcc);
+  for (let n = n0; n < n1; n++) {
+    padImage(img, x + (<usize>(n * C * H * Wd) << 2), C, H, Wd, pad);
+    for (let f = f0; f < f1; f++) {
+      const entries = nonzeros(list, dout + (<usize>((n * FN + f) * P) << 2), P);
+      const a0 = dwAcc + <usize>(f - f0) * filterAcc;
+      for (let e = 0; e < entries; e++) {
+        const p = load<i32>(list + (<usize>e << 3));
+        const d = v128.load32_splat(list + (<usize>e << 3), 4);
+        const oh = p / OW, ow = p % OW;
+        // The window's top-left corner in the padded image.
+        const corner = img + (<usize>(oh * stride * Wp + ow * stride) << 2);
+        let a = a0;
+        for (let c = 0; c < C; c++) {
+          for (let i = 0; i < FH; i++) {
+            const src = corner + (<usize>((c * Hp + i) * Wp) << 2);
+            for (let l: usize = 0; l < <usize>FW8 << 2; l += 16) {
+              v128.store(a + l, f32x4.add(v128.load(a + l), f32x4.mul(d, v128.load(src + l))));
+            }
+            a += <usize>FW8 << 2;
+          }
+        }
+      }
+    }
+  }
+  // dW rows [f0, f1) from the accumulators (the lanes past FW are the next columns' sums, dropped).
+  for (let f = f0; f < f1; f++) {
+    const a = dwAcc + <usize>(f - f0) * filterAcc;
+    for (let r = 0; r < rows; r++) {
+      memory.copy(dW + (<usize>(f * K + r * FW) << 2), a + (<usize>(r * FW8) << 2), <usize>FW << 2);
+    }
+  }
+}
+
+/**
+ * db (FN) = the sum of dout (N, FN, P) over images and positions, for filters [f0, f1):
+ * each filter's positions summed in four lanes (p mod 4), images ascending, the lanes then
+ * added as (0 + 2) + (1 + 3).
+ */
+export function convBiasGrad(db: usize, dout: usize, N: i32, f0: i32, f1: i32, FN: i32, P: i32): void {
+  const P4 = P & ~3;
+  for (let f = f0; f < f1; f++) {
+    let s = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const r = dout + (<usize>((n * FN + f) * P) << 2);
+      for (let p = 0; p < P4; p += 4) s = f32x4.add(s, v128.load(r + (<usize>p << 2)));
+      for (let p = P4; p < P; p++) tail += load<f32>(r + (<usize>p << 2));
+    }
+    const h = f32x4.add(s, i32x4.shuffle(s, s, 2, 3, 0, 1));
+    store<f32>(db + (<usize>f << 2), f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1) + tail);
+  }
+}
+
+/**
+ * The book's Convolution.backward, input gradient: for images [n0, n1), dcol (P, K) =
+ * dout[n]^T (P, FN) · W (FN, K) (sgemmTN: each entry sums filters ascending), then dx[n]
+ * (C, H, W) = col2im(dcol): every window's entries added to the pixels it saw, positions
+ * ascending. Scratch (this thread's): dcol (P, K) floats.
+ */
+export function convInputGrad(dx: usize, dout: usize, W: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, dcol: usize): void {
+  const P = OH * OW, K = C * FH * FW, D = C * H * Wd;
+  for (let n = n0; n < n1; n++) {
+    sgemmTN(dcol, dout + (<usize>(n * FN * P) << 2), W, 0, P, FN, P, K, false);
+    const img = dx + (<usize>(n * D) << 2);
+    memory.fill(img, 0, <usize>D << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const row = dcol + (<usize>((oh * OW + ow) * K) << 2);
+        for (let c = 0; c < C; c++) {
+          for (let i = 0; i < FH; i++) {
+            const y = oh * stride - pad + i;
+            if (y < 0 || y >= H) continue;
+            for (let j = 0; j < FW; j++) {
+              const xx = ow * stride - pad + j;
+              if (xx < 0 || xx >= Wd) continue;
+              const q = img + (<usize>((c * H + y) * Wd + xx) << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(row + (<usize>((c * FH + i) * FW + j) << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- max-pooling ----------------------------------------------------------------------------
+
+/**
+ * The book's Pooling.forward (max) for images [n0, n1): out (N, C, OH, OW) = each window's
+ * largest value (padding counts as 0, as the book's im2col pads), argmax (N, C, OH, OW) i32 =
+ * its index in the image's C*H*W values, -1 for padding; ties to the first in the window,
+ * NaN wins (np.argmax). 2x2 windows of stride 2 without padding go four outputs at a time.
+ */
+export function maxPoolForward(out: usize, argmax: usize, x: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32): void {
+  const D = C * H * W, Q = C * OH * OW;
+  const fast = FH === 2 && FW === 2 && stride === 2 && pad === 0;
+  const OW4 = fast ? OW & ~3 : 0;
+  for (let n = n0; n < n1; n++) {
+    const img = x + (<usize>(n * D) << 2);
+    const o = out + (<usize>(n * Q) << 2), g = argmax + (<usize>(n * Q) << 2);
+    for (let c = 0; c < C; c++) {
+      for (let oh = 0; oh < OH; oh++) {
+        const q0 = (c * OH + oh) * OW;
+        if (fast) {
+          const top = (c * H + 2 * oh) * W; // index of the window row's first pixel
+          for (let ow = 0; ow < OW4; ow += 4) {
+            const p = img + (<usize>(top + 2 * ow) << 2);
+            const u0 = v128.load(p), u1 = v128.load(p, 16);
+            const l0 = v128.load(p + (<usize>W << 2)), l1 = v128.load(p + (<usize>W << 2), 16);
+            const at = i32x4.add(i32x4.splat(top + 2 * ow), i32x4(0, 2, 4, 6));
+            // The window's four values in window order, each a vector over four windows.
+            let best = i32x4.shuffle(u0, u1, 0, 2, 4, 6);
+            let idx = at;
+            let v = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
+            let wins = beats(v, best);
+            best = v128.bitselect(v, best, wins);
+            idx = v128.bitselect(i32x4.add(at, i32x4.splat(1)), idx, wins);
+            v = i32x4.shuffle(l0, l1, 0, 2, 4, 6);
+            wins = beats(v, best);
+            best = v128.bitselect(v, best, wins);
+            idx = v128.bitselect(i32x4.add(at, i32x4.splat(W)), idx, wins);
+            v = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
+            wins = beats(v, best);
+            best = v128.bitselect(v, best, wins);
+            idx = v128.bitselect(i32x4.add(at, i32x4.splat(W + 1)), idx, wins);
+            v128.store(o + (<usize>(q0 + ow) << 2), best);
+            v128.store(g + (<usize>(q0 + ow) << 2), idx);
+          }
+        }
+        for (let ow = OW4; ow < OW; ow++) {
+          let best: f32 = 0;
+          let at = -2;
+          for (let i = 0; i < FH; i++) {
+            for (let j = 0; j < FW; j++) {
+              const y = oh * stride - pad + i, xx = ow * stride - pad + j;
+              const inside = y >= 0 && y < H && xx >= 0 && xx < W;
+              const k = (c * H + y) * W + xx;
+              const v: f32 = inside ? load<f32>(img + (<usize>k << 2)) : 0;
+              if (at === -2 || v > best || (v != v && best == best)) {
+                best = v;
+                at = inside ? k : -1;
+              }
+            }
+          }
+          store<f32>(o + (<usize>(q0 + ow) << 2), best);
+          store<i32>(g + (<usize>(q0 + ow) << 2), at);
+        }
+      }
+    }
+  }
+}
+
+// Lanes where v beats best: greater, or NaN over a number (np.argmax's rule).
+@inline function beats(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+}
+
+/**
+ * The book's Pooling.backward for images [n0, n1): dx (N, C*H*W) = each dout (N, C, OH, OW)
+ * added at its argmax (windows ascending), zero elsewhere; padding's share is dropped.
+ */
+export function maxPoolBackward(dx: usize, dout: usize, argmax: usize, n0: i32, n1: i32, D: i32, Q: i32): void {
+  for (let n = n0; n < n1; n++) {
+    const img = dx + (<usize>(n * D) << 2);
+    memory.fill(img, 0, <usize>D << 2);
+    const d = dout + (<usize>(n * Q) << 2), g = argmax + (<usize>(n * Q) << 2);
+    for (let q = 0; q < Q; q++) {
+      const at = load<i32>(g + (<usize>q << 2));
+      if (at >= 0) {
+        const p = img + (<usize>at << 2);
+        store<f32>(p, load<f32>(p) + load<f32>(d + (<usize>q << 2)));
+      }
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import { assertShape, type Matrix } from '../tensor/matrix.js';
+import { convOutputSize, type ConvShape, type FilterShape } from './conv-reference.js';
+import { Heap, wasmMemory } from './wasm-heap.js';
+import { wasmModule } from './wasm-module.js';
+
+/**
+ * The convnet kernels of ./assembly/conv.ts over matrices in the module's shared memory: one
+ * thread's handle (its own instance and scratch buffers over the shared memory). Every call
+ * takes the range it writes (images, rows or filters), so two threads can split one product
+ * and get the numbers one thread gets; scratch is made on first use and reused.
+ */
+
+export interface ConvExports {
+  sgemmNN(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, accumulate: boolean): void;
+  sgemmTN(C: number, A: number, B: number, r0: number, r1: number, M: number, K: number, N: number, accumulate: boolean): void;
+  sgemmNT(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, Bt: number, transposed: boolean): void;
+  transpose(Bt: number, B: number, N: number, K: number): void;
+  convForward(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, colT: number): void;
+  convForwardSparse(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, wt: number, acc: number, list: number): void;
+  convWeightGrad(dW: number, x: number, dout: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, img: number, dwAcc: number, list: number): void;
+  convBiasGrad(db: number, dout: number, N: number, f0: number, f1: number, FN: number, P: number): void;
+  convInputGrad(dx: number, dout: number, W: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, dcol: number): void;
+  maxPoolForward(out: number, argmax: number, x: number, n0: number, n1: number, C: number, H: number, W: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number): void;
+  maxPoolBackward(dx: number, dout: number, argmax: number, n0: number, n1: number, D: number, Q: number): void;
+}
+
+/** A range [start, end) of what a call writes; the whole when left out. */
+export type Range = readonly [number, number];
+
+export interface ConvWasm {
+  readonly memory: WebAssembly.Memory;
+  readonly heap: Heap;
+  readonly exports: ConvExports;
+  /** A zero-filled (rows, cols) matrix in the shared memory. */
+  alloc(rows: number, cols: number): Matrix;
+  /** A zero-filled int32 array in the shared memory (pooling's argmax). */
+  int32(n: number): Int32Array;
+
+  /** C (M,N) = A (M,K) · B (K,N), rows `rows` of C; C += A · B when `accumulate`. */
+  sgemmNN(C: Matrix, A: Matrix, B: Matrix, rows?: Range, accumulate?: boolean): void;
+  /** C (K,N) = A^T · B for A (M,K), B (M,N), rows `rows` of C; += when `accumulate`. */
+  sgemmTN(C: Matrix, A: Matrix, B: Matrix, rows?: Range, accumulate?: boolean): void;
+  /**
+   * C (M,N) = A (M,K) · B^T for B (N,K), rows `rows` of C. Copies B^T into this handle's
+   * scratch first, unless `transposed` gives a (K, N) matrix already holding it (made by
+   * `transpose`, so that two threads share one copy).
+   */
+  sgemmNT(C: Matrix, A: Matrix, B: Matrix, rows?: Range, transposed?: Matrix): void;
+  /** Bt (K,N) = B^T for B (N,K). */
+  transpose(Bt: Matrix, B: Matrix): void;
+
+  /**
+   * out (N, FN*OH*OW) = the convolution of x (N, C*H*W) with W (FN, C*FH*FW) plus b (1, FN),
+   * images `images`. `sparse`: walk each image's nonzero pixels (the same numbers, faster
+   * when most pixels are zero, as MNIST's are).
+   */
+  convForward(out: Matrix, x: Matrix, W: Matrix, b: Matrix, s: FilterShape, options?: { images?: Range; sparse?: boolean }): void;
+  /** dW (FN, C*FH*FW) = the weight gradient over images `images`, filters `filters` of dW. */
+  convWeightGrad(dW: Matrix, x: Matrix, dout: Matrix, s: FilterShape, options?: { images?: Range; filters?: Range }): void;
+  /** db (1, FN) = dout (N, FN*OH*OW) summed over images and positions, filters `filters`. */
+  convBiasGrad(db: Matrix, dout: Matrix, s: FilterShape, filters?: Range): void;
+  /** dx (N, C*H*W) = the input gradient, images `images`. */
+  convInputGrad(dx: Matrix, dout: Matrix, W: Matrix, s: FilterShape, images?: Range): void;
+  /** out (N, C*OH*OW) = max over each window of x (N, C*H*W), argmax where it was; images `images`. */
+  maxPoolForward(out: Matrix, argmax: Int32Array, x: Matrix, s: ConvShape, images?: Range): void;
+  /** dx (N, C*H*W) = dout (N, C*OH*OW) routed to the argmax, images `images`. */
+  maxPoolBackward(dx: Matrix, dout: Matrix, argmax: Int32Array, s: ConvShape, images?: Range): void;
+}
+
+function checkRange(what: string, r: Range, n: number): void {
+  if (!(Number.isInteger(r[0]) && Number.isInteger(r[1]) && 0 <= r[0] && r[0] <= r[1] && r[1] <= n)) {
+    throw new RangeError(`${what}: range [${r[0]}, ${r[1]}) is not inside [0, ${n})`);
+  }
+}
+
+/** One thread's convnet kernels; `memory`/`heap` to share another thread's (workers). */
+export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; module?: WebAssembly.Module } = {}): ConvWasm {
+  const fresh = options.memory === undefined ? wasmMemory() : null;
+  const memory = options.memory ?? fresh!.memory;
+  const heap = options.heap ?? fresh!.heap;
+  const instance = new WebAssembly.Instance(options.module ?? wasmModule(), { env: { memory } });
+  const w = instance.exports as unknown as ConvExports;
+
+  const scratch = new Map<string, { ptr: number; bytes: number }>();
+  /** This handle's scratch block named `name`, at least `bytes` long (grown, never shrunk). */
+  const scratchOf = (name: string, bytes: number): number => {
+    const s = scratch.get(name);
+    if (s !== undefined && s.bytes >= bytes) return s.ptr;
+    if (s !== undefined) heap.release(s.ptr, s.bytes);
+    const ptr = heap.allocBytes(bytes);
+    scratch.set(name, { ptr, bytes });
+    return ptr;
+  };
+  const ptr = (m: Matrix | Int32Array): number => {
+    const data = 'data' in m ? m.data : m;
+    if (!(data instanceof Float32Array || data instanceof Int32Array) || !heap.owns(data)) {
+      throw new TypeError('conv kernels: every matrix must be allocated by this backend (float32, in its memory)');
+    }
+    return data.byteOffset;
+  };
+  const filterSizes = (s: FilterShape) => {
+    const { OH, OW } = convOutputSize(s);
+    if (!Number.isInteger(s.FN) || s.FN < 1) throw new RangeError(`conv: FN must be an integer >= 1, got ${s.FN}`);
+    return { OH, OW, K: s.C * s.FH * s.FW, P: OH * OW, D: s.C * s.H * s.W };
+  };
+
+  return {
+    memory,
+    heap,
+    exports: w,
+    alloc(rows, cols) {
+      return { rows, cols, data: heap.float32(rows * cols) };
+    },
+    int32(n) {
+      return heap.int32(n);
+    },
+
+    sgemmNN(C, A, B, rows = [0, A.rows], accumulate = false) {
+      const M = A.rows, K = A.cols, N = B.cols;
+      assertShape('sgemmNN B', B, K, N);
+      assertShape('sgemmNN C', C, M, N);
+      checkRange('sgemmNN rows', rows, M);
+      w.sgemmNN(ptr(C), ptr(A), ptr(B), rows[0], rows[1], K, N, accumulate);
+    },
+
+    sgemmTN(C, A, B, rows = [0, A.cols], accumulate = false) {
+      const M = A.rows, K = A.cols, N = B.cols;
+      assertShape('sgemmTN B', B, M, N);
+      assertShape('sgemmTN C', C, K, N);
+      checkRange('sgemmTN rows', rows, K);
+      w.sgemmTN(ptr(C), ptr(A), ptr(B), rows[0], rows[1], M, K, N, accumulate);
+    },
+
+    sgemmNT(C, A, B, rows = [0, A.rows], transposed) {
+      const M = A.rows, K = A.cols, N = B.rows;
+      assertShape('sgemmNT B', B, N, K);
+      assertShape('sgemmNT C', C, M, N);
+      checkRange('sgemmNT rows', rows, M);
+      if (transposed !== undefined) {
+        assertShape('sgemmNT transposed', transposed, K, N);
+        w.sgemmNT(ptr(C), ptr(A), ptr(B), rows[0], rows[1], K, N, ptr(transposed), true);
+      } else {
+        w.sgemmNT(ptr(C), ptr(A), ptr(B), rows[0], rows[1], K, N, scratchOf('Bt', K * N * 4), false); // Bt: (K, N)
+      }
+    },
+
+    transpose(Bt, B) {
+      assertShape('transpose Bt', Bt, B.cols, B.rows);
+      w.transpose(ptr(Bt), ptr(B), B.rows, B.cols);
+    },
+
+    convForward(out, x, W, b, s, { images = [0, s.N] as Range, sparse = false } = {}) {
+      const { OH, OW, K, P, D } = filterSizes(s);
+      assertShape('convForward x', x, s.N, D);
+      assertShape('convForward W', W, s.FN, K);
+      assertShape('convForward b', b, 1, s.FN);
+      assertShape('convForward out', out, s.N, s.FN * P);
+      checkRange('convForward images', images, s.N);
+      const [n0, n1] = images;
+      if (sparse) {
+        const FN4 = (s.FN + 3) & ~3;
+        const wt = scratchOf('wt', K * FN4 * 4); // wt: (K, FN4)
+        const acc = scratchOf('acc', P * FN4 * 4); // acc: (P, FN4)
+        const list = scratchOf('list', D * 8); // list: (C*H*W) entries (u32 index, f32 value)
+        w.convForwardSparse(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, wt, acc, list);
+      } else {
+        const colT = scratchOf('colT', K * P * 4); // colT: (K, P)
+        w.convForward(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, colT);
+      }
+    },
+
+    convWeightGrad(dW, x, dout, s, { images = [0, s.N] as Range, filters = [0, s.FN] as Range } = {}) {
+      const { OH, OW, K, P, D } = filterSizes(s);
+      assertShape('convWeightGrad x', x, s.N, D);
+      assertShape('convWeightGrad dout', dout, s.N, s.FN * P);
+      assertShape('convWeightGrad dW', dW, s.FN, K);
+      checkRange('convWeightGrad images', images, s.N);
+      checkRange('convWeightGrad filters', filters, s.FN);
+      const FW8 = (s.FW + 7) & ~7;
+      const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 8) * 4); // img: (C, H+2pad, W+2pad+8)
+      const dwAcc = scratchOf('dwAcc', (filters[1] - filters[0]) * s.C * s.FH * FW8 * 4); // dwAcc: (filters, C*FH, FW8)
+      const list = scratchOf('plist', P * 8); // list: (P) entries
+      w.convWeightGrad(ptr(dW), ptr(x), ptr(dout), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, img, dwAcc, list);
+    },
+
+    convBiasGrad(db, dout, s, filters = [0, s.FN]) {
+      const { P } = filterSizes(s);
+      assertShape('convBiasGrad dout', dout, s.N, s.FN * P);
+      assertShape('convBiasGrad db', db, 1, s.FN);
+      checkRange('convBiasGrad filters', filters, s.FN);
+      w.convBiasGrad(ptr(db), ptr(dout), s.N, filters[0], filters[1], s.FN, P);
+    },
+
+    convInputGrad(dx, dout, W, s, images = [0, s.N]) {
+      const { OH, OW, K, P, D } = filterSizes(s);
+      assertShape('convInputGrad dout', dout, s.N, s.FN * P);
+      assertShape('convInputGrad W', W, s.FN, K);
+      assertShape('convInputGrad dx', dx, s.N, D);
+      checkRange('convInputGrad images', images, s.N);
+      const dcol = scratchOf('dcol', P * K * 4); // dcol: (P, K)
+      w.convInputGrad(ptr(dx), ptr(dout), ptr(W), images[0], images[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, dcol);
+    },
+
+    maxPoolForward(out, argmax, x, s, images = [0, s.N]) {
+      const { OH, OW } = convOutputSize(s);
+      const Q = s.C * OH * OW;
+      assertShape('maxPoolForward x', x, s.N, s.C * s.H * s.W);
+      assertShape('maxPoolForward out', out, s.N, Q);
+      if (argmax.length !== s.N * Q) throw new RangeError(`maxPoolForward argmax: expected ${s.N * Q} values, got ${argmax.length}`);
+      checkRange('maxPoolForward images', images, s.N);
+      w.maxPoolForward(ptr(out), ptr(argmax), ptr(x), images[0], images[1], s.C, s.H, s.W, s.FH, s.FW, s.stride, s.pad, OH, OW);
+    },
+
+    maxPoolBackward(dx, dout, argmax, s, images = [0, s.N]) {
+      const { OH, OW } = convOutputSize(s);
+      const Q = s.C * OH * OW, D = s.C * s.H * s.W;
+      assertShape('maxPoolBackward dout', dout, s.N, Q);
+      assertShape('maxPoolBackward dx', dx, s.N, D);
+      if (argmax.length !== s.N * Q) throw new RangeError(`maxPoolBackward argmax: expected ${s.N * Q} values, got ${argmax.length}`);
+      checkRange('maxPoolBackward images', images, s.N);
+      w.maxPoolBackward(ptr(dx), ptr(dout), ptr(argmax), images[0], images[1], D, Q);
+    },
+  };
+}
