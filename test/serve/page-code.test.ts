@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceKernels } from '../../src/kernels/reference.js';
-import { buildNetwork } from '../../src/network/build-network.js';
+import { buildAnyNetwork, buildNetwork } from '../../src/network/build-network.js';
 import { ModelSnapshot } from '../../src/serve/model-snapshot.js';
 import { packageRoot } from '../../src/serve/page-files.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -122,6 +122,28 @@ describe("the page's forward pass with batch norm and dropout", () => {
     expect(page.outputs.map((o: { name: string }) => o.name)).toEqual(server.layers.map((l) => l.name));
     expect(server.layers.map((l) => l.name)).toContain('BatchNorm2');
     page.outputs.forEach((o: { values: Float64Array }, k: number) => {
+      o.values.forEach((v, j) => expect(Math.abs(v - server.layers[k].values[j])).toBeLessThan(1e-12 * Math.max(1, Math.abs(server.layers[k].values[j]))));
+    });
+    expect(page.predicted).toBe(server.predicted);
+  });
+});
+
+describe("the page's forward pass with convolution and pooling", () => {
+  it('runs a padded, strided convolution and a max pool as the engine does', () => {
+    const kernels = referenceKernels('float64');
+    const settings = { inputSize: 784, hidden: [], outputSize: 10, activation: 'relu' as const, init: 'he' as const, weightInitStd: 0.01 };
+    const net = buildAnyNetwork(kernels, new Rng(7), settings, 'conv:3x4s2p1,relu,pool:2,affine:16,relu,dropout:0.3,affine:10', { rows: 28, cols: 28 });
+    for (const [name, b] of Object.entries(net.params)) if (name.startsWith('b')) b.data.fill(0.05); // biases that show if the page drops them
+    const snapshot = new ModelSnapshot(net, 1, [28, 28], { architecture: net.architecture });
+    expect(snapshot.inputSize).toBe(784);
+    const rng = new Rng(5);
+    const pixels = Array.from({ length: 784 }, () => (rng.uniform() < 0.3 ? rng.uniform() : 0));
+    const server = snapshot.predict(pixels);
+    const page = forward(decodeModel(JSON.parse(snapshot.toJson())), pixels);
+    expect(page.outputs.map((o: { name: string }) => o.name)).toEqual(server.layers.map((l) => l.name));
+    expect(server.layers.map((l) => l.name).slice(0, 3)).toEqual(['Conv1', 'Relu1', 'Pool1']);
+    page.outputs.forEach((o: { values: Float64Array }, k: number) => {
+      expect(o.values.length).toBe(server.layers[k].values.length);
       o.values.forEach((v, j) => expect(Math.abs(v - server.layers[k].values[j])).toBeLessThan(1e-12 * Math.max(1, Math.abs(server.layers[k].values[j]))));
     });
     expect(page.predicted).toBe(server.predicted);
