@@ -57,9 +57,9 @@ export function resolveLayers(options: { arch: ArchName; layers?: string }, cmd:
     if (cmd.getOptionValueSource(flag) === 'cli') throw new UsageError(`--${flag} describes the MLP only; with ${options.layers !== undefined ? '--layers' : `--arch ${options.arch}`} the layers say it all`);
   }
   // The MLP's Dropout and BatchNorm go between its layers; a layer spec places its own (dropout:<ratio>).
-  for (const [key, flag] of [['dropout', '--dropout'], ['batchNorm', '--batch-norm']] as const) {
-    if (cmd.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} applies to the MLP only; with ${options.layers !== undefined ? '--layers' : `--arch ${options.arch}`} put dropout:<ratio> in --layers instead`);
-  }
+  const withWhat = options.layers !== undefined ? '--layers' : `--arch ${options.arch}`;
+  if (cmd.getOptionValueSource('dropout') === 'cli') throw new UsageError(`--dropout applies to the MLP only; with ${withWhat} put dropout:<ratio> in --layers instead`);
+  if (cmd.getOptionValueSource('batchNorm') === 'cli') throw new UsageError(`--batch-norm applies to the MLP only; a layer spec's net (${withWhat}) has no batch norm layer`);
   try {
     const parts = parseLayerSpec(text);
     planLayers(parts, IMAGE, CLASSES);
