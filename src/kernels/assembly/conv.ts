@@ -360,55 +360,120 @@ export function convForward(out: usize, x: usize, W: usize, b: usize, n0: i32, n
   return e;
 }
 
+// Zero columns right of a padded image row: a block of 12 outputs reads up to 11 columns
+// past its last window.
+const MARGIN = 16;
+
 /**
- * The same as convForward for images that are mostly zero (the first layer's MNIST input,
- * ~80% zero pixels), walking each image's nonzero pixels: every pixel adds its value times
- * the filters' tap that sees it to each output position it reaches, all FN filters at once
- * (filters in SIMD lanes). Positions see their pixels in pixel order, which is k ascending,
- * so the sums are convForward's, bit for bit.
- * Scratch (this thread's): wt (K, FN4) floats, FN4 = FN rounded up to 4; acc (P, FN4)
- * floats; list (C*H*W) entries of 8 bytes.
+ * img (C, Hp, Wp) = the image framed by `pad` zeros, Hp = H + 2*pad, Wp = W + 2*pad + MARGIN;
+ * rows (C, Hp) i32 = whether each padded row has a nonzero pixel.
  */
-export function convForwardSparse(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, wt: usize, acc: usize, list: usize): void {
-  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
-  const FN4 = (FN + 3) & ~3;
-  // wt (K, FN4) = W^T, lanes past FN zero.
-  memory.fill(wt, 0, <usize>(K * FN4) << 2);
-  for (let f = 0; f < FN; f++) {
-    for (let k = 0; k < K; k++) store<f32>(wt + (<usize>(k * FN4 + f) << 2), load<f32>(W + (<usize>(f * K + k) << 2)));
+function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i32, pad: i32): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad + MARGIN;
+  memory.fill(img, 0, <usize>(C * Hp * Wp) << 2);
+  memory.fill(rows, 0, <usize>(C * Hp) << 2);
+  const W4 = W & ~3;
+  const zero = f32x4.splat(0);
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      const from = src + (<usize>((c * H + y) * W) << 2);
+      const to = img + (<usize>((c * Hp + y + pad) * Wp + pad) << 2);
+      let any = zero;
+      for (let x = 0; x < W4; x += 4) {
+        const v = v128.load(from + (<usize>x << 2));
+        v128.store(to + (<usize>x << 2), v);
+        any = v128.or(any, f32x4.ne(v, zero));
+      }
+      let tail = false;
+      for (let x = W4; x < W; x++) {
+        const v = load<f32>(from + (<usize>x << 2));
+        store<f32>(to + (<usize>x << 2), v);
+        tail = tail || v != 0;
+      }
+      store<i32>(rows + (<usize>(c * Hp + y + pad) << 2), v128.any_true(any) || tail ? 1 : 0);
+    }
   }
-  const rowAcc = <usize>FN4 << 2;
-  for (let n = n0; n < n1; n++) {
-    memory.fill(acc, 0, <usize>(P * FN4) << 2);
-    const entries = nonzeros(list, x + (<usize>(n * D) << 2), D);
-    for (let e = 0; e < entries; e++) {
-      const q = load<i32>(list + (<usize>e << 3));
-      const v = v128.load32_splat(list + (<usize>e << 3), 4);
-      const c = q / (H * Wd), y = (q / Wd) % H, xx = q % Wd;
-      for (let i = 0; i < FH; i++) {
-        const yy = y + pad - i; // = oh * stride
-        if (yy < 0) break;
-        const oh = yy / stride;
-        if (oh * stride !== yy || oh >= OH) continue;
-        for (let j = 0; j < FW; j++) {
-          const xs = xx + pad - j;
-          if (xs < 0) break;
-          const ow = xs / stride;
-          if (ow * stride !== xs || ow >= OW) continue;
-          const a = acc + <usize>(oh * OW + ow) * rowAcc;
-          const w = wt + <usize>((c * FH + i) * FW + j) * rowAcc;
-          for (let l: usize = 0; l < rowAcc; l += 16) {
-            v128.store(a + l, f32x4.add(v128.load(a + l), f32x4.mul(v, v128.load(w + l))));
-          }
+}
+
+// Stores m (<= 12) outputs of one filter's row plus its bias.
+@inline function storeRow12(dst: usize, a0: v128, a1: v128, a2: v128, bias: v128, m: i32): void {
+  a0 = f32x4.add(a0, bias);
+  a1 = f32x4.add(a1, bias);
+  a2 = f32x4.add(a2, bias);
+  if (m >= 12) {
+    v128.store(dst, a0);
+    v128.store(dst, a1, 16);
+    v128.store(dst, a2, 32);
+  } else {
+    storeLanesN(dst, a0, m);
+    storeLanesN(dst + 16, a1, m - 4);
+    storeLanesN(dst + 32, a2, m - 8);
+  }
+}
+
+// Filters f..f+F-1 (F = 3, or 1 for the remainder) at 12 outputs of row oh from column ow,
+// stride 1: the taps (c, i, j) in order, skipping image rows without a nonzero pixel.
+// The outputs go to row `orow` of each filter's (P / OW, OW) plane at `out`.
+@inline function directBlock(out: usize, img: usize, rows: usize, W: usize, b: usize, F: i32, f: i32, oh: i32, orow: i32, ow: i32, C: i32, Hp: i32, Wp: i32, FH: i32, FW: i32, K: i32, P: i32, OW: i32): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0);
+  let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0);
+  const rowW = <usize>K << 2;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < FH; i++) {
+      const y = c * Hp + oh + i;
+      if (load<i32>(rows + (<usize>y << 2)) === 0) continue; // adds only zeros
+      let x = img + (<usize>(y * Wp + ow) << 2);
+      let w = W + (<usize>(f * K + (c * FH + i) * FW) << 2);
+      const end = x + (<usize>FW << 2);
+      while (x < end) {
+        const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32);
+        let s = v128.load32_splat(w);
+        a00 = f32x4.add(a00, f32x4.mul(s, x0));
+        a01 = f32x4.add(a01, f32x4.mul(s, x1));
+        a02 = f32x4.add(a02, f32x4.mul(s, x2));
+        if (F > 1) {
+          s = v128.load32_splat(w + rowW);
+          a10 = f32x4.add(a10, f32x4.mul(s, x0));
+          a11 = f32x4.add(a11, f32x4.mul(s, x1));
+          a12 = f32x4.add(a12, f32x4.mul(s, x2));
+          s = v128.load32_splat(w + 2 * rowW);
+          a20 = f32x4.add(a20, f32x4.mul(s, x0));
+          a21 = f32x4.add(a21, f32x4.mul(s, x1));
+          a22 = f32x4.add(a22, f32x4.mul(s, x2));
         }
+        x += 4;
+        w += 4;
       }
     }
-    // out[n] (FN, P) = acc^T + b.
+  }
+  const m = OW - ow;
+  const o = out + (<usize>(f * P + orow * OW + ow) << 2);
+  storeRow12(o, a00, a01, a02, v128.load32_splat(b + (<usize>f << 2)), m);
+  if (F > 1) {
+    storeRow12(o + (<usize>P << 2), a10, a11, a12, v128.load32_splat(b + (<usize>(f + 1) << 2)), m);
+    storeRow12(o + (<usize>(2 * P) << 2), a20, a21, a22, v128.load32_splat(b + (<usize>(f + 2) << 2)), m);
+  }
+}
+
+/**
+ * convForward for stride 1 straight from the image (no im2col): three filters' outputs at
+ * 12 positions of a row held in registers over all the taps, image rows without a nonzero
+ * pixel skipped (MNIST digits leave about a third of the rows empty). The same sums, in the
+ * same order (k ascending, then the bias), as convForward: the same bits.
+ * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) i32.
+ */
+export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize): void {
+  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
+  const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
+  const FN3 = FN - FN % 3;
+  for (let n = n0; n < n1; n++) {
+    padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
     const o = out + (<usize>(n * FN * P) << 2);
-    for (let p = 0; p < P; p++) {
-      const a = acc + <usize>p * rowAcc;
-      for (let f = 0; f < FN; f++) {
-        store<f32>(o + (<usize>(f * P + p) << 2), load<f32>(a + (<usize>f << 2)) + load<f32>(b + (<usize>f << 2)));
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow += 12) {
+        for (let f = 0; f < FN3; f += 3) directBlock(o, img, rows, W, b, 3, f, oh, oh, ow, C, Hp, Wp, FH, FW, K, P, OW);
+        for (let f = FN3; f < FN; f++) directBlock(o, img, rows, W, b, 1, f, oh, oh, ow, C, Hp, Wp, FH, FW, K, P, OW);
       }
     }
   }
@@ -428,20 +493,76 @@ export function convForwardSparse(out: usize, x: usize, W: usize, b: usize, n0: 
   }
 }
 
+// One filter's weight gradient with its window (C*FH <= 5 rows of FW <= 8 taps, no
+// padding) in 10 registers: images [n0, n1) in order, each image's nonzero dout values in
+// position order, found four at a time. Reads the window's rows straight from x (a row's
+// 8-float load may run into the next row: those lanes are dropped).
+@inline function weightGradFilter(dW: usize, x: usize, dout: usize, n0: i32, n1: i32, f: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, OH: i32, OW: i32, acc: usize): void {
+  const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
+  // Byte offsets of the window's rows from its corner (row 0's again past the last row).
+  const o0: usize = 0;
+  const o1: usize = rows > 1 ? <usize>((1 / FH * H + 1 % FH) * Wd) << 2 : 0;
+  const o2: usize = rows > 2 ? <usize>((2 / FH * H + 2 % FH) * Wd) << 2 : 0;
+  const o3: usize = rows > 3 ? <usize>((3 / FH * H + 3 % FH) * Wd) << 2 : 0;
+  const o4: usize = rows > 4 ? <usize>((4 / FH * H + 4 % FH) * Wd) << 2 : 0;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
+  let a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0), a9 = f32x4.splat(0);
+  const zero = f32x4.splat(0);
+  for (let n = n0; n < n1; n++) {
+    const xn = x + (<usize>(n * D) << 2);
+    const dn = dout + (<usize>((n * FN + f) * P) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const rowD = dn + (<usize>(oh * OW) << 2);
+      const rowX = xn + (<usize>(oh * stride * Wd) << 2);
+      for (let ow0 = 0; ow0 < OW; ow0 += 4) {
+        let mask = i32x4.bitmask(f32x4.ne(v128.load(rowD + (<usize>ow0 << 2)), zero));
+        if (ow0 + 4 > OW) mask &= (1 << (OW - ow0)) - 1;
+        while (mask !== 0) {
+          const ow = ow0 + ctz(mask);
+          mask &= mask - 1;
+          const d = v128.load32_splat(rowD + (<usize>ow << 2));
+          const w = rowX + (<usize>(ow * stride) << 2);
+          a0 = f32x4.add(a0, f32x4.mul(d, v128.load(w + o0)));
+          a1 = f32x4.add(a1, f32x4.mul(d, v128.load(w + o0, 16)));
+          a2 = f32x4.add(a2, f32x4.mul(d, v128.load(w + o1)));
+          a3 = f32x4.add(a3, f32x4.mul(d, v128.load(w + o1, 16)));
+          a4 = f32x4.add(a4, f32x4.mul(d, v128.load(w + o2)));
+          a5 = f32x4.add(a5, f32x4.mul(d, v128.load(w + o2, 16)));
+          a6 = f32x4.add(a6, f32x4.mul(d, v128.load(w + o3)));
+          a7 = f32x4.add(a7, f32x4.mul(d, v128.load(w + o3, 16)));
+          a8 = f32x4.add(a8, f32x4.mul(d, v128.load(w + o4)));
+          a9 = f32x4.add(a9, f32x4.mul(d, v128.load(w + o4, 16)));
+        }
+      }
+    }
+  }
+  v128.store(acc, a0); v128.store(acc, a1, 16);
+  v128.store(acc, a2, 32); v128.store(acc, a3, 48);
+  v128.store(acc, a4, 64); v128.store(acc, a5, 80);
+  v128.store(acc, a6, 96); v128.store(acc, a7, 112);
+  v128.store(acc, a8, 128); v128.store(acc, a9, 144);
+  for (let r = 0; r < rows; r++) memory.copy(dW + (<usize>(f * K + r * FW) << 2), acc + (<usize>(r * 8) << 2), <usize>FW << 2);
+}
+
 /**
  * The book's Convolution.backward, weight gradient: dW (FN, K) = sum over images [n0, n1)
  * and positions of dout (N, FN, P) times the window the position sees, for filters
  * [f0, f1) (the threads' split: each filter's gradient by one thread, all images in order).
  * Walks the nonzero dout values only: after max-pooling and ReLU, most are zero. Each dW
  * element sums images ascending, then positions ascending: the order of dout · im2col.
- * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 8) floats, dwAcc (f1 - f0, C*FH,
- * FW8) floats (FW8 = FW rounded up to 8), list (P) entries of 8 bytes.
+ * Small windows without padding (the book's first layer: 5 rows of 5) are summed in registers.
+ * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 8) floats, dwAcc (max(f1 - f0, 1),
+ * max(C*FH, 5), FW8) floats (FW8 = FW rounded up to 8), list (P) entries of 8 bytes.
  */
 export function convWeightGrad(dW: usize, x: usize, dout: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, img: usize, dwAcc: usize, list: usize): void {
   const P = OH * OW, K = C * FH * FW;
   const FW8 = (FW + 7) & ~7;
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + 8;
   const rows = C * FH; // window rows per filter
+  if (pad === 0 && rows <= 5 && FW <= 8) {
+    for (let f = f0; f < f1; f++) weightGradFilter(dW, x, dout, n0, n1, f, C, H, Wd, FN, FH, FW, stride, OH, OW, dwAcc);
+    return;
+  }
   const filterAcc = <usize>(rows * FW8) << 2;
   memory.fill(dwAcc, 0, <usize>(f1 - f0) * filterAcc);
   for (let n = n0; n < n1; n++) {
@@ -550,27 +671,7 @@ export function maxPoolForward(out: usize, argmax: usize, x: usize, n0: i32, n1:
         if (fast) {
           const top = (c * H + 2 * oh) * W; // index of the window row's first pixel
           for (let ow = 0; ow < OW4; ow += 4) {
-            const p = img + (<usize>(top + 2 * ow) << 2);
-            const u0 = v128.load(p), u1 = v128.load(p, 16);
-            const l0 = v128.load(p + (<usize>W << 2)), l1 = v128.load(p + (<usize>W << 2), 16);
-            const at = i32x4.add(i32x4.splat(top + 2 * ow), i32x4(0, 2, 4, 6));
-            // The window's four values in window order, each a vector over four windows.
-            let best = i32x4.shuffle(u0, u1, 0, 2, 4, 6);
-            let idx = at;
-            let v = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
-            let wins = beats(v, best);
-            best = v128.bitselect(v, best, wins);
-            idx = v128.bitselect(i32x4.add(at, i32x4.splat(1)), idx, wins);
-            v = i32x4.shuffle(l0, l1, 0, 2, 4, 6);
-            wins = beats(v, best);
-            best = v128.bitselect(v, best, wins);
-            idx = v128.bitselect(i32x4.add(at, i32x4.splat(W)), idx, wins);
-            v = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
-            wins = beats(v, best);
-            best = v128.bitselect(v, best, wins);
-            idx = v128.bitselect(i32x4.add(at, i32x4.splat(W + 1)), idx, wins);
-            v128.store(o + (<usize>(q0 + ow) << 2), best);
-            v128.store(g + (<usize>(q0 + ow) << 2), idx);
+            pool2x2Block4(o + (<usize>(q0 + ow) << 2), g + (<usize>(q0 + ow) << 2), img + (<usize>(top + 2 * ow) << 2), W, top + 2 * ow, false);
           }
         }
         for (let ow = OW4; ow < OW; ow++) {
@@ -596,6 +697,38 @@ export function maxPoolForward(out: usize, argmax: usize, x: usize, n0: i32, n1:
   }
 }
 
+// Four 2x2 windows side by side (stride 2) whose top-left pixel is at p, index `at` in the
+// image: their largest values (after ReLU when `relu`: max(v, 0), NaN to 0) to out, where
+// they are to arg; the first of ties in window order, NaN over numbers.
+@inline function pool2x2Block4(out: usize, arg: usize, p: usize, W: i32, at: i32, relu: bool): void {
+  let u0 = v128.load(p), u1 = v128.load(p, 16);
+  let l0 = v128.load(p + (<usize>W << 2)), l1 = v128.load(p + (<usize>W << 2), 16);
+  if (relu) {
+    const zero = f32x4.splat(0);
+    u0 = v128.and(u0, f32x4.gt(u0, zero));
+    u1 = v128.and(u1, f32x4.gt(u1, zero));
+    l0 = v128.and(l0, f32x4.gt(l0, zero));
+    l1 = v128.and(l1, f32x4.gt(l1, zero));
+  }
+  const at0 = i32x4.add(i32x4.splat(at), i32x4(0, 2, 4, 6));
+  let best = i32x4.shuffle(u0, u1, 0, 2, 4, 6);
+  let idx = at0;
+  let v = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
+  let wins = beats(v, best);
+  best = v128.bitselect(v, best, wins);
+  idx = v128.bitselect(i32x4.add(at0, i32x4.splat(1)), idx, wins);
+  v = i32x4.shuffle(l0, l1, 0, 2, 4, 6);
+  wins = beats(v, best);
+  best = v128.bitselect(v, best, wins);
+  idx = v128.bitselect(i32x4.add(at0, i32x4.splat(W)), idx, wins);
+  v = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
+  wins = beats(v, best);
+  best = v128.bitselect(v, best, wins);
+  idx = v128.bitselect(i32x4.add(at0, i32x4.splat(W + 1)), idx, wins);
+  v128.store(out, best);
+  v128.store(arg, idx);
+}
+
 // Lanes where v beats best: greater, or NaN over a number (np.argmax's rule).
 @inline function beats(v: v128, best: v128): v128 {
   return v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
@@ -617,5 +750,155 @@ export function maxPoolBackward(dx: usize, dout: usize, argmax: usize, n0: i32, 
         store<f32>(p, load<f32>(p) + load<f32>(d + (<usize>q << 2)));
       }
     }
+  }
+}
+
+// ---- the first layer fused: convolution -> ReLU -> 2x2 max-pooling ---------------------------
+//
+// The book's first block (Convolution, Relu, Pooling 2x2 stride 2) without its (N, FN, OH, OW)
+// activations in memory: they are 7 MB at batch 100 for SimpleConvNet, and three passes
+// over them (ReLU, pooling, and the same again backward) cost more than the arithmetic.
+
+/**
+ * pooled (N, FN, OH/2, OW/2), argmax (same shape, i32) = maxPoolForward(reluForward(
+ * convForward(x))) for images [n0, n1), convolution stride 1 (any padding), pooling 2x2
+ * stride 2: the same values and argmax (an index into the image's FN*OH*OW activations)
+ * as the three kernels one after the other. OH and OW must be even. Scratch (this thread's):
+ * img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) i32, band (FN, 2, OW + 4)
+ * floats: two rows of activations at a time.
+ */
+export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize, band: usize): void {
+  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
+  const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
+  const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
+  const PW4 = PW & ~3;
+  const FN3 = FN - FN % 3;
+  for (let n = n0; n < n1; n++) {
+    padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
+    const po = pooled + (<usize>(n * Q) << 2), ao = argmax + (<usize>(n * Q) << 2);
+    for (let ph = 0; ph < PH; ph++) {
+      // Activation rows 2ph and 2ph + 1 of every filter into band (FN, 2, OW).
+      for (let r = 0; r < 2; r++) {
+        const oh = 2 * ph + r;
+        for (let ow = 0; ow < OW; ow += 12) {
+          for (let f = 0; f < FN3; f += 3) directBlock(band, img, rows, W, b, 3, f, oh, r, ow, C, Hp, Wp, FH, FW, K, 2 * OW, OW);
+          for (let f = FN3; f < FN; f++) directBlock(band, img, rows, W, b, 1, f, oh, r, ow, C, Hp, Wp, FH, FW, K, 2 * OW, OW);
+        }
+      }
+      for (let f = 0; f < FN; f++) {
+        const top = band + (<usize>(f * 2 * OW) << 2);
+        const at = f * P + 2 * ph * OW; // the activations' index of the band row's first value
+        const q0 = (f * PH + ph) * PW;
+        for (let pw = 0; pw < PW4; pw += 4) {
+          pool2x2Block4(po + (<usize>(q0 + pw) << 2), ao + (<usize>(q0 + pw) << 2), top + (<usize>(2 * pw) << 2), OW, at + 2 * pw, true);
+        }
+        for (let pw = PW4; pw < PW; pw++) {
+          let best: f32 = 0, where = 0;
+          for (let i = 0; i < 2; i++) {
+            for (let j = 0; j < 2; j++) {
+              let v = load<f32>(top + (<usize>(i * OW + 2 * pw + j) << 2));
+              v = v > 0 ? v : 0;
+              if ((i === 0 && j === 0) || v > best) {
+                best = v;
+                where = at + i * OW + 2 * pw + j;
+              }
+            }
+          }
+          store<f32>(po + (<usize>(q0 + pw) << 2), best);
+          store<i32>(ao + (<usize>(q0 + pw) << 2), where);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dW (FN, K) for filters [f0, f1) over images [n0, n1), from the pooled gradient: what
+ * convWeightGrad gives for dout = reluBackward(maxPoolBackward(dpooled)), without that
+ * (N, FN, OH, OW) dout. A pooled value is nonzero only where its activation was positive,
+ * so the entries that reach a window are those with pooled > 0 and dpooled != 0, at their
+ * argmax. Sums run images ascending, then pooled positions ascending (not quite the
+ * activations' order: equal to convWeightGrad's to float32 round-off, not bit for bit).
+ * Convolution stride 1, no padding, C*FH <= 5, FW <= 8 (the book's first layer); pooling
+ * 2x2 stride 2. Scratch: acc (10 x 4) floats.
+ */
+export function convWeightGradPooled(dW: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize): void {
+  const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
+  const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
+  const o0: usize = 0;
+  const o1: usize = rows > 1 ? <usize>((1 / FH * H + 1 % FH) * Wd) << 2 : 0;
+  const o2: usize = rows > 2 ? <usize>((2 / FH * H + 2 % FH) * Wd) << 2 : 0;
+  const o3: usize = rows > 3 ? <usize>((3 / FH * H + 3 % FH) * Wd) << 2 : 0;
+  const o4: usize = rows > 4 ? <usize>((4 / FH * H + 4 % FH) * Wd) << 2 : 0;
+  const zero = f32x4.splat(0);
+  for (let f = f0; f < f1; f++) {
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero;
+    let a5 = zero, a6 = zero, a7 = zero, a8 = zero, a9 = zero;
+    for (let n = n0; n < n1; n++) {
+      const xn = x + (<usize>(n * D) << 2);
+      const base = <usize>(n * Q + f * PH * PW) << 2;
+      const pv = pooled + base, dv = dpooled + base, av = argmax + base;
+      for (let ph = 0; ph < PH; ph++) {
+        const r = <usize>(ph * PW) << 2;
+        const top = f * P + 2 * ph * OW; // activation index of the window row's first value
+        for (let pw0 = 0; pw0 < PW; pw0 += 4) {
+          const q = r + (<usize>pw0 << 2);
+          let mask = i32x4.bitmask(v128.and(f32x4.gt(v128.load(pv + q), zero), f32x4.ne(v128.load(dv + q), zero)));
+          if (pw0 + 4 > PW) mask &= (1 << (PW - pw0)) - 1;
+          while (mask !== 0) {
+            const l = <usize>ctz(mask) << 2;
+            mask &= mask - 1;
+            const d = v128.load32_splat(dv + q + l);
+            const p = load<i32>(av + q + l) - top; // within the two activation rows
+            const below = p >= OW ? 1 : 0;
+            const oh = 2 * ph + below, ow = p - below * OW;
+            const w = xn + (<usize>(oh * Wd + ow) << 2);
+            a0 = f32x4.add(a0, f32x4.mul(d, v128.load(w + o0)));
+            a1 = f32x4.add(a1, f32x4.mul(d, v128.load(w + o0, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(d, v128.load(w + o1)));
+            a3 = f32x4.add(a3, f32x4.mul(d, v128.load(w + o1, 16)));
+            a4 = f32x4.add(a4, f32x4.mul(d, v128.load(w + o2)));
+            a5 = f32x4.add(a5, f32x4.mul(d, v128.load(w + o2, 16)));
+            a6 = f32x4.add(a6, f32x4.mul(d, v128.load(w + o3)));
+            a7 = f32x4.add(a7, f32x4.mul(d, v128.load(w + o3, 16)));
+            a8 = f32x4.add(a8, f32x4.mul(d, v128.load(w + o4)));
+            a9 = f32x4.add(a9, f32x4.mul(d, v128.load(w + o4, 16)));
+          }
+        }
+      }
+    }
+    v128.store(acc, a0); v128.store(acc, a1, 16);
+    v128.store(acc, a2, 32); v128.store(acc, a3, 48);
+    v128.store(acc, a4, 64); v128.store(acc, a5, 80);
+    v128.store(acc, a6, 96); v128.store(acc, a7, 112);
+    v128.store(acc, a8, 128); v128.store(acc, a9, 144);
+    for (let r = 0; r < rows; r++) memory.copy(dW + (<usize>(f * K + r * FW) << 2), acc + (<usize>(r * 8) << 2), <usize>FW << 2);
+  }
+}
+
+/**
+ * db (FN) for filters [f0, f1) from the pooled gradient: the sum of dpooled where pooled > 0,
+ * images ascending, positions in four lanes (p mod 4) added as (0 + 2) + (1 + 3), then the
+ * rest. (The activations' gradient is nonzero only there.)
+ */
+export function convBiasGradPooled(db: usize, dpooled: usize, pooled: usize, N: i32, f0: i32, f1: i32, FN: i32, PQ: i32): void {
+  const PQ4 = PQ & ~3;
+  const zero = f32x4.splat(0);
+  for (let f = f0; f < f1; f++) {
+    let s = zero;
+    let tail: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const r = <usize>((n * FN + f) * PQ) << 2;
+      for (let q = 0; q < PQ4; q += 4) {
+        const o = r + (<usize>q << 2);
+        s = f32x4.add(s, v128.and(v128.load(dpooled + o), f32x4.gt(v128.load(pooled + o), zero)));
+      }
+      for (let q = PQ4; q < PQ; q++) {
+        const o = r + (<usize>q << 2);
+        if (load<f32>(pooled + o) > 0) tail += load<f32>(dpooled + o);
+      }
+    }
+    const h = f32x4.add(s, i32x4.shuffle(s, s, 2, 3, 0, 1));
+    store<f32>(db + (<usize>f << 2), f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1) + tail);
   }
 }
