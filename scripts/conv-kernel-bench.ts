@@ -94,25 +94,29 @@ export function measureConvKernels(k: ConvWasm, images: Float32Array, seconds = 
     const micros = time(f, seconds);
     rows.push({ kernel, shape, micros, gflops: flops / micros / 1000, inStep });
   };
-  add('convForward sparse', '100x1x28x28 * 30x5x5', convFlops, true, () => k.convForward(a1, x, W1, b1, conv, { sparse: true }));
-  add('convForward dense (im2col+sgemm)', '100x1x28x28 * 30x5x5', convFlops, false, () => k.convForward(a1, x, W1, b1, conv));
-  add('maxPoolForward 2x2 s2', '100x30x24x24', 0, true, () => k.maxPoolForward(pooled, argmax, a1, pool));
+  // The step as the fused first block runs it (inStep), then the unfused kernels for comparison.
+  add('convReluPoolForward (fused)', '100x1x28x28 * 30x5x5 -> pool', convFlops, true, () => k.convReluPoolForward(pooled, argmax, x, W1, b1, conv));
   add('sgemmNN affine forward', '100x4320 . 4320x100', affineFlops, true, () => k.sgemmNN(h, pooled, W2));
   add('sgemmTN affine dW', '4320x100^T . 100x100', affineFlops, true, () => k.sgemmTN(dW2, pooled, dh));
   add('sgemmNT affine dx', '100x100 . (4320x100)^T', affineFlops, true, () => k.sgemmNT(dpooled, dh, W2));
   add('  of which transpose', '4320x100', 0, false, () => k.transpose(W2t, W2));
-  add('maxPoolBackward', '100x30x12x12', 0, true, () => k.maxPoolBackward(da1, dpooled, argmax, pool));
-  // The conv's dout as the net makes it: routed by the pool, masked by ReLU.
-  for (let i = 0; i < da1.data.length; i++) if (!(a1.data[i] > 0)) da1.data[i] = 0;
-  add('convWeightGrad (nonzero dout)', '30x5x5 over 100 images', convFlops, true, () => k.convWeightGrad(dW1, x, da1, conv));
-  add('convBiasGrad', '30 over 100x576', 0, true, () => k.convBiasGrad(db1, da1, conv));
-  const dx = k.alloc(N, 784);
-  add('convInputGrad (not in this net)', '100x30x24x24 -> 100x1x28x28', convFlops, false, () => k.convInputGrad(dx, da1, W1, conv));
+  add('convWeightGradPooled (fused)', '30x5x5 over 100 images', convFlops, true, () => k.convWeightGradPooled(dW1, x, dpooled, pooled, argmax, conv));
+  add('convBiasGradPooled (fused)', '30 over 100x144', 0, true, () => k.convBiasGradPooled(db1, dpooled, pooled, conv));
   add('sgemm affine 2 (fwd, dW, dx)', '100x100 . 100x10', 3 * 2 * N * HID * CLASSES, true, () => {
     k.sgemmNN(scores, h, W3);
     k.sgemmTN(dW3, h, dscores);
     k.sgemmNT(dh, dscores, W3);
   });
+  add('convForward direct (stride 1)', '100x1x28x28 * 30x5x5', convFlops, false, () => k.convForward(a1, x, W1, b1, conv, { sparse: true }));
+  add('convForward im2col+sgemm', '100x1x28x28 * 30x5x5', convFlops, false, () => k.convForward(a1, x, W1, b1, conv));
+  add('maxPoolForward 2x2 s2', '100x30x24x24', 0, false, () => k.maxPoolForward(pooled, argmax, a1, pool));
+  add('maxPoolBackward', '100x30x12x12', 0, false, () => k.maxPoolBackward(da1, dpooled, argmax, pool));
+  // The conv's dout as the unfused chain makes it: routed by the pool, masked by ReLU.
+  for (let i = 0; i < da1.data.length; i++) if (!(a1.data[i] > 0)) da1.data[i] = 0;
+  add('convWeightGrad (nonzero dout)', '30x5x5 over 100 images', convFlops, false, () => k.convWeightGrad(dW1, x, da1, conv));
+  add('convBiasGrad', '30 over 100x576', 0, false, () => k.convBiasGrad(db1, da1, conv));
+  const dx = k.alloc(N, 784);
+  add('convInputGrad (not in this net)', '100x30x24x24 -> 100x1x28x28', convFlops, false, () => k.convInputGrad(dx, da1, W1, conv));
   return rows;
 }
 

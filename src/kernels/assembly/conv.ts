@@ -366,7 +366,8 @@ const MARGIN = 16;
 
 /**
  * img (C, Hp, Wp) = the image framed by `pad` zeros, Hp = H + 2*pad, Wp = W + 2*pad + MARGIN;
- * rows (C, Hp) i32 = whether each padded row has a nonzero pixel.
+ * rows (C, Hp) i32 = where each padded row has nonzero pixels: bit x for padded column x
+ * (rows up to 32 columns wide; a wider row with any nonzero pixel gets all bits), 0 when none.
  */
 function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i32, pad: i32): void {
   const Hp = H + 2 * pad, Wp = W + 2 * pad + MARGIN;
@@ -390,7 +391,15 @@ function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i3
         store<f32>(to + (<usize>x << 2), v);
         tail = tail || v != 0;
       }
-      store<i32>(rows + (<usize>(c * Hp + y + pad) << 2), v128.any_true(any) || tail ? 1 : 0);
+      let bits = 0;
+      if (v128.any_true(any) || tail) {
+        bits = -1; // wider than 32 columns: "somewhere"
+        if (W + 2 * pad <= 32) {
+          bits = 0;
+          for (let x = 0; x < W; x++) if (load<f32>(from + (<usize>x << 2)) != 0) bits |= 1 << (x + pad);
+        }
+      }
+      store<i32>(rows + (<usize>(c * Hp + y + pad) << 2), bits);
     }
   }
 }
@@ -412,17 +421,21 @@ function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i3
 }
 
 // Filters f..f+F-1 (F = 3, or 1 for the remainder) at 12 outputs of row oh from column ow,
-// stride 1: the taps (c, i, j) in order, skipping image rows without a nonzero pixel.
+// stride 1: the taps (c, i, j) in order, skipping image rows without a nonzero pixel under
+// the block's windows.
 // The outputs go to row `orow` of each filter's (P / OW, OW) plane at `out`.
 @inline function directBlock(out: usize, img: usize, rows: usize, W: usize, b: usize, F: i32, f: i32, oh: i32, orow: i32, ow: i32, C: i32, Hp: i32, Wp: i32, FH: i32, FW: i32, K: i32, P: i32, OW: i32): void {
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0);
   let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0);
   let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0);
   const rowW = <usize>K << 2;
+  // The columns the block's windows cover, from its first: 12 + FW - 1 bits (all when wider).
+  const span: u32 = 11 + FW >= 32 ? <u32>-1 : (<u32>1 << <u32>(11 + FW)) - 1;
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < FH; i++) {
       const y = c * Hp + oh + i;
-      if (load<i32>(rows + (<usize>y << 2)) === 0) continue; // adds only zeros
+      // A row with no nonzero pixel under this block's windows adds only zeros.
+      if (((<u32>load<i32>(rows + (<usize>y << 2)) >>> <u32>ow) & span) === 0) continue;
       let x = img + (<usize>(y * Wp + ow) << 2);
       let w = W + (<usize>(f * K + (c * FH + i) * FW) << 2);
       const end = x + (<usize>FW << 2);
@@ -458,8 +471,8 @@ function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i3
 
 /**
  * convForward for stride 1 straight from the image (no im2col): three filters' outputs at
- * 12 positions of a row held in registers over all the taps, image rows without a nonzero
- * pixel skipped (MNIST digits leave about a third of the rows empty). The same sums, in the
+ * 12 positions of a row held in registers over all the taps, skipping image rows without a
+ * nonzero pixel under those windows (MNIST digits leave about a third of the rows empty). The same sums, in the
  * same order (k ascending, then the bias), as convForward: the same bits.
  * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) i32.
  */
