@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/datasets.js';
 import type { FilterShape } from '../src/kernels/conv-reference.js';
 import { convWasm, type ConvWasm } from '../src/kernels/conv-wasm.js';
@@ -121,12 +122,11 @@ export function measureConvKernels(k: ConvWasm, images: Float32Array, seconds = 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const arg = (name: string, fallback: string) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : fallback;
-  };
+  const { values } = parseArgs({
+    options: { 'data-dir': { type: 'string' }, seconds: { type: 'string', default: '0.3' }, json: { type: 'boolean', default: false } },
+  });
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const dataDir = arg('--data-dir', path.resolve(repo, '../shared/data/mnist'));
+  const dataDir = values['data-dir'] ?? path.resolve(repo, '../shared/data/mnist');
   const data = await loadDataset({ dataset: 'mnist', dataDir, offline: true, fallback: false });
   const rng = new Rng(7);
   const images = new Float32Array(N * 784); // images: (N, 784), a random training batch
@@ -139,9 +139,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
       if (v !== 0) nonzero++;
     }
   }
-  const rows = measureConvKernels(convWasm(), images, Number(arg('--seconds', '0.3')));
+  const rows = measureConvKernels(convWasm(), images, Number(values.seconds));
   const stepMs = rows.filter((r) => r.inStep).reduce((s, r) => s + r.micros, 0) / 1000;
-  if (process.argv.includes('--json')) {
+  if (values.json) {
     console.log(JSON.stringify({ type: 'conv-kernels', nonzeroPixels: nonzero / (N * 784), kernels: rows, stepMsOneThread: stepMs }));
   } else {
     console.log(`batch ${N}, nonzero pixels ${((100 * nonzero) / (N * 784)).toFixed(1)}%, one thread`);

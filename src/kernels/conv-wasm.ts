@@ -20,7 +20,7 @@ export interface ConvExports {
   convBiasGrad(db: number, dout: number, N: number, f0: number, f1: number, FN: number, P: number): void;
   convInputGrad(dx: number, dout: number, W: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, dcol: number): void;
   convReluPoolForward(pooled: number, argmax: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, img: number, rows: number, band: number): void;
-  convWeightGradPooled(dW: number, x: number, dpooled: number, pooled: number, argmax: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, OH: number, OW: number, acc: number): void;
+  convWeightGradPooled(dW: number, x: number, dpooled: number, pooled: number, argmax: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, OH: number, OW: number, acc: number, list: number): void;
   convBiasGradPooled(db: number, dpooled: number, pooled: number, N: number, f0: number, f1: number, FN: number, PQ: number): void;
   maxPoolForward(out: number, argmax: number, x: number, n0: number, n1: number, C: number, H: number, W: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number): void;
   maxPoolBackward(dx: number, dout: number, argmax: number, n0: number, n1: number, D: number, Q: number): void;
@@ -205,7 +205,7 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       const FW8 = (s.FW + 7) & ~7;
       const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 8) * 4); // img: (C, H+2pad, W+2pad+8)
       const dwAcc = scratchOf('dwAcc', Math.max(filters[1] - filters[0], 1) * Math.max(s.C * s.FH, 5) * FW8 * 4); // dwAcc: (filters, C*FH, FW8)
-      const list = scratchOf('plist', P * 8); // list: (P) entries
+      const list = scratchOf('plist', (P + 4) * 8); // list: (P + 4) entries
       w.convWeightGrad(ptr(dW), ptr(x), ptr(dout), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, img, dwAcc, list);
     },
 
@@ -274,7 +274,8 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       checkRange('convWeightGradPooled images', images, s.N);
       checkRange('convWeightGradPooled filters', filters, s.FN);
       const acc = scratchOf('acc40', 40 * 4); // acc: (10, 4)
-      w.convWeightGradPooled(ptr(dW), ptr(x), ptr(dpooled), ptr(pooled), ptr(argmax), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, OH, OW, acc);
+      const list = scratchOf('plist', (PQ + 4) * 8); // list: (OH/2*OW/2 + 4) entries
+      w.convWeightGradPooled(ptr(dW), ptr(x), ptr(dpooled), ptr(pooled), ptr(argmax), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, OH, OW, acc, list);
     },
 
     convBiasGradPooled(db, dpooled, pooled, s, filters = [0, s.FN]) {

@@ -39,18 +39,20 @@
 
 // ---- SGEMM --------------------------------------------------------------------------------
 //
-// C (M,N) = A (M,K) · B (K,N), by blocks of 4 rows x 8 columns held in registers (8
-// accumulators: with V8's 16 vector registers, larger blocks spill), over chunks of KC of the
-// shared index (a 4 x KC block of A and a KC x 8 strip of B stay in the level-1 cache) and
-// panels of NC columns (a KC x NC panel of B stays in level 2). A chunk after the first
-// continues from the partial sums stored in C, which is exact: the same chain of adds.
+// C (M,N) = A (M,K) · B (K,N) and C (K,N) = A^T · B are one loop nest: A is read through two
+// strides, `aRow` between C's rows and `aStep` along the shared index (K and 1 for A, 1 and
+// K for A^T). Blocks of 4 rows x 8 columns of C are held in registers (8 accumulators: with
+// V8's 16 vector registers, larger blocks spill), over chunks of KC of the shared index (a
+// 4 x KC block of A and a KC x 8 strip of B stay in the level-1 cache) and panels of NC
+// columns (a KC x NC panel of B stays in level 2). A chunk after the first continues from the
+// partial sums stored in C, which is exact: the same chain of adds.
 
 const KC = 256;
 const NC = 64;
 
-// Rows i..i+3, columns j..j+m-1 (m <= 8) of C, over k in [k0, k1); from C's partial sums when
-// `more` (else from zero).
-@inline function nnBlock4(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, K: i32, N: i32, more: bool, m: i32): void {
+// Rows i..i+3, columns j..j+m-1 (m <= 8) of C (N columns), over the shared index [k0, k1);
+// from C's partial sums when `more` (else from zero). aRow, aStep: A's strides in bytes.
+@inline function gemmBlock4(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, N: i32, aRow: usize, aStep: usize, more: bool, m: i32): void {
   const c0 = C + (<usize>(i * N + j) << 2);
   const c1 = c0 + (<usize>N << 2), c2 = c1 + (<usize>N << 2), c3 = c2 + (<usize>N << 2);
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
@@ -61,25 +63,24 @@ const NC = 64;
     x20 = v128.load(c2); x21 = v128.load(c2, 16);
     x30 = v128.load(c3); x31 = v128.load(c3, 16);
   }
-  const rowA = <usize>K << 2, rowB = <usize>N << 2;
-  let a = A + (<usize>(i * K + k0) << 2);
+  const rowB = <usize>N << 2;
+  let a = A + <usize>i * aRow + <usize>k0 * aStep;
   let b = B + (<usize>(k0 * N + j) << 2);
-  const end = a + (<usize>(k1 - k0) << 2);
-  while (a < end) {
+  for (let k = k0; k < k1; k++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let s = v128.load32_splat(a);
     x00 = f32x4.add(x00, f32x4.mul(s, b0));
     x01 = f32x4.add(x01, f32x4.mul(s, b1));
-    s = v128.load32_splat(a + rowA);
+    s = v128.load32_splat(a + aRow);
     x10 = f32x4.add(x10, f32x4.mul(s, b0));
     x11 = f32x4.add(x11, f32x4.mul(s, b1));
-    s = v128.load32_splat(a + 2 * rowA);
+    s = v128.load32_splat(a + 2 * aRow);
     x20 = f32x4.add(x20, f32x4.mul(s, b0));
     x21 = f32x4.add(x21, f32x4.mul(s, b1));
-    s = v128.load32_splat(a + 3 * rowA);
+    s = v128.load32_splat(a + 3 * aRow);
     x30 = f32x4.add(x30, f32x4.mul(s, b0));
     x31 = f32x4.add(x31, f32x4.mul(s, b1));
-    a += 4;
+    a += aStep;
     b += rowB;
   }
   store8(c0, x00, x01, m);
@@ -88,35 +89,33 @@ const NC = 64;
   store8(c3, x30, x31, m);
 }
 
-// One row i, columns j..j+m-1 (m <= 16), the same sums as nnBlock4's.
-@inline function nnBlock1(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, K: i32, N: i32, more: bool, m: i32): void {
+// One row i, columns j..j+m-1 (m <= 16): the same sums as gemmBlock4's.
+@inline function gemmBlock1(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, N: i32, aRow: usize, aStep: usize, more: bool, m: i32): void {
   const c0 = C + (<usize>(i * N + j) << 2);
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   if (more) {
     x0 = v128.load(c0); x1 = v128.load(c0, 16); x2 = v128.load(c0, 32); x3 = v128.load(c0, 48);
   }
   const rowB = <usize>N << 2;
-  let a = A + (<usize>(i * K + k0) << 2);
+  let a = A + <usize>i * aRow + <usize>k0 * aStep;
   let b = B + (<usize>(k0 * N + j) << 2);
-  const end = a + (<usize>(k1 - k0) << 2);
-  while (a < end) {
+  for (let k = k0; k < k1; k++) {
     const s = v128.load32_splat(a);
     x0 = f32x4.add(x0, f32x4.mul(s, v128.load(b)));
     x1 = f32x4.add(x1, f32x4.mul(s, v128.load(b, 16)));
     x2 = f32x4.add(x2, f32x4.mul(s, v128.load(b, 32)));
     x3 = f32x4.add(x3, f32x4.mul(s, v128.load(b, 48)));
-    a += 4;
+    a += aStep;
     b += rowB;
   }
   store8(c0, x0, x1, m);
   store8(c0 + 32, x2, x3, m - 8);
 }
 
-/**
- * C (M,N) = A (M,K) · B (K,N) for rows [r0, r1) of C; C += A · B when `accumulate`. Each C
- * element sums k ascending (after C's old value, if accumulating).
- */
-export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, accumulate: bool): void {
+// Rows [r0, r1) of C (N columns) = A' · B over a shared index of length K, A' read through
+// the strides aRow, aStep (in floats); C += when `accumulate`.
+@inline function gemm(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, aRowFloats: i32, aStepFloats: i32, accumulate: bool): void {
+  const aRow = <usize>aRowFloats << 2, aStep = <usize>aStepFloats << 2;
   if (K === 0) {
     if (!accumulate) for (let i = r0; i < r1; i++) memory.fill(C + (<usize>(i * N) << 2), 0, <usize>N << 2);
     return;
@@ -128,74 +127,21 @@ export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, 
       const jEnd = min(N, jc + NC);
       let i = r0;
       for (; i + 4 <= r1; i += 4) {
-        for (let j = jc; j < jEnd; j += 8) nnBlock4(C, A, B, i, j, k0, k1, K, N, more, jEnd - j);
+        for (let j = jc; j < jEnd; j += 8) gemmBlock4(C, A, B, i, j, k0, k1, N, aRow, aStep, more, jEnd - j);
       }
       for (; i < r1; i++) {
-        for (let j = jc; j < jEnd; j += 16) nnBlock1(C, A, B, i, j, k0, k1, K, N, more, jEnd - j);
+        for (let j = jc; j < jEnd; j += 16) gemmBlock1(C, A, B, i, j, k0, k1, N, aRow, aStep, more, jEnd - j);
       }
     }
   }
 }
 
-// Rows k..k+3 of C = A^T · B (columns k..k+3 of A), columns j..j+m-1, over A's rows [i0, i1).
-@inline function tnBlock4(C: usize, A: usize, B: usize, k: i32, j: i32, i0: i32, i1: i32, K: i32, N: i32, more: bool, m: i32): void {
-  const c0 = C + (<usize>(k * N + j) << 2);
-  const c1 = c0 + (<usize>N << 2), c2 = c1 + (<usize>N << 2), c3 = c2 + (<usize>N << 2);
-  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
-  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-  if (more) {
-    x00 = v128.load(c0); x01 = v128.load(c0, 16);
-    x10 = v128.load(c1); x11 = v128.load(c1, 16);
-    x20 = v128.load(c2); x21 = v128.load(c2, 16);
-    x30 = v128.load(c3); x31 = v128.load(c3, 16);
-  }
-  const rowA = <usize>K << 2, rowB = <usize>N << 2;
-  let a = A + (<usize>(i0 * K + k) << 2);
-  let b = B + (<usize>(i0 * N + j) << 2);
-  for (let i = i0; i < i1; i++) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let s = v128.load32_splat(a);
-    x00 = f32x4.add(x00, f32x4.mul(s, b0));
-    x01 = f32x4.add(x01, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 4);
-    x10 = f32x4.add(x10, f32x4.mul(s, b0));
-    x11 = f32x4.add(x11, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 8);
-    x20 = f32x4.add(x20, f32x4.mul(s, b0));
-    x21 = f32x4.add(x21, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 12);
-    x30 = f32x4.add(x30, f32x4.mul(s, b0));
-    x31 = f32x4.add(x31, f32x4.mul(s, b1));
-    a += rowA;
-    b += rowB;
-  }
-  store8(c0, x00, x01, m);
-  store8(c1, x10, x11, m);
-  store8(c2, x20, x21, m);
-  store8(c3, x30, x31, m);
-}
-
-// One row k of C = A^T · B, columns j..j+m-1 (m <= 16), the same sums as tnBlock4's.
-@inline function tnBlock1(C: usize, A: usize, B: usize, k: i32, j: i32, i0: i32, i1: i32, K: i32, N: i32, more: bool, m: i32): void {
-  const c0 = C + (<usize>(k * N + j) << 2);
-  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-  if (more) {
-    x0 = v128.load(c0); x1 = v128.load(c0, 16); x2 = v128.load(c0, 32); x3 = v128.load(c0, 48);
-  }
-  const rowA = <usize>K << 2, rowB = <usize>N << 2;
-  let a = A + (<usize>(i0 * K + k) << 2);
-  let b = B + (<usize>(i0 * N + j) << 2);
-  for (let i = i0; i < i1; i++) {
-    const s = v128.load32_splat(a);
-    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(b)));
-    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(b, 16)));
-    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(b, 32)));
-    x3 = f32x4.add(x3, f32x4.mul(s, v128.load(b, 48)));
-    a += rowA;
-    b += rowB;
-  }
-  store8(c0, x0, x1, m);
-  store8(c0 + 32, x2, x3, m - 8);
+/**
+ * C (M,N) = A (M,K) · B (K,N) for rows [r0, r1) of C; C += A · B when `accumulate`. Each C
+ * element sums k ascending (after C's old value, if accumulating).
+ */
+export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, accumulate: bool): void {
+  gemm(C, A, B, r0, r1, K, N, K, 1, accumulate);
 }
 
 /**
@@ -203,24 +149,7 @@ export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, 
  * C (columns of A); C += A^T · B when `accumulate`. Each C element sums A's rows ascending.
  */
 export function sgemmTN(C: usize, A: usize, B: usize, r0: i32, r1: i32, M: i32, K: i32, N: i32, accumulate: bool): void {
-  if (M === 0) {
-    if (!accumulate) for (let k = r0; k < r1; k++) memory.fill(C + (<usize>(k * N) << 2), 0, <usize>N << 2);
-    return;
-  }
-  for (let i0 = 0; i0 < M; i0 += KC) {
-    const i1 = min(M, i0 + KC);
-    const more = accumulate || i0 > 0;
-    for (let jc = 0; jc < N; jc += NC) {
-      const jEnd = min(N, jc + NC);
-      let k = r0;
-      for (; k + 4 <= r1; k += 4) {
-        for (let j = jc; j < jEnd; j += 8) tnBlock4(C, A, B, k, j, i0, i1, K, N, more, jEnd - j);
-      }
-      for (; k < r1; k++) {
-        for (let j = jc; j < jEnd; j += 16) tnBlock1(C, A, B, k, j, i0, i1, K, N, more, jEnd - j);
-      }
-    }
-  }
+  gemm(C, A, B, r0, r1, M, N, 1, K, accumulate);
 }
 
 /**
@@ -506,55 +435,134 @@ export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: 
   }
 }
 
-// One filter's weight gradient with its window (C*FH <= 5 rows of FW <= 8 taps, no
-// padding) in 10 registers: images [n0, n1) in order, each image's nonzero dout values in
-// position order, found four at a time. Reads the window's rows straight from x (a row's
-// 8-float load may run into the next row: those lanes are dropped).
-@inline function weightGradFilter(dW: usize, x: usize, dout: usize, n0: i32, n1: i32, f: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, OH: i32, OW: i32, acc: usize): void {
-  const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
-  // Byte offsets of the window's rows from its corner (row 0's again past the last row).
-  const o0: usize = 0;
-  const o1: usize = rows > 1 ? <usize>((1 / FH * H + 1 % FH) * Wd) << 2 : 0;
-  const o2: usize = rows > 2 ? <usize>((2 / FH * H + 2 % FH) * Wd) << 2 : 0;
-  const o3: usize = rows > 3 ? <usize>((3 / FH * H + 3 % FH) * Wd) << 2 : 0;
-  const o4: usize = rows > 4 ? <usize>((4 / FH * H + 4 % FH) * Wd) << 2 : 0;
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
-  let a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0), a9 = f32x4.splat(0);
-  const zero = f32x4.splat(0);
-  for (let n = n0; n < n1; n++) {
-    const xn = x + (<usize>(n * D) << 2);
-    const dn = dout + (<usize>((n * FN + f) * P) << 2);
-    for (let oh = 0; oh < OH; oh++) {
-      const rowD = dn + (<usize>(oh * OW) << 2);
-      const rowX = xn + (<usize>(oh * stride * Wd) << 2);
-      for (let ow0 = 0; ow0 < OW; ow0 += 4) {
-        let mask = i32x4.bitmask(f32x4.ne(v128.load(rowD + (<usize>ow0 << 2)), zero));
-        if (ow0 + 4 > OW) mask &= (1 << (OW - ow0)) - 1;
-        while (mask !== 0) {
-          const ow = ow0 + ctz(mask);
-          mask &= mask - 1;
-          const d = v128.load32_splat(rowD + (<usize>ow << 2));
-          const w = rowX + (<usize>(ow * stride) << 2);
-          a0 = f32x4.add(a0, f32x4.mul(d, v128.load(w + o0)));
-          a1 = f32x4.add(a1, f32x4.mul(d, v128.load(w + o0, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(d, v128.load(w + o1)));
-          a3 = f32x4.add(a3, f32x4.mul(d, v128.load(w + o1, 16)));
-          a4 = f32x4.add(a4, f32x4.mul(d, v128.load(w + o2)));
-          a5 = f32x4.add(a5, f32x4.mul(d, v128.load(w + o2, 16)));
-          a6 = f32x4.add(a6, f32x4.mul(d, v128.load(w + o3)));
-          a7 = f32x4.add(a7, f32x4.mul(d, v128.load(w + o3, 16)));
-          a8 = f32x4.add(a8, f32x4.mul(d, v128.load(w + o4)));
-          a9 = f32x4.add(a9, f32x4.mul(d, v128.load(w + o4, 16)));
-        }
-      }
-    }
-  }
+// Byte offset of row r (of `rows`) of a window from its corner, in an image of C x H x W
+// pixels: row r is channel r / FH, filter row r % FH. Past the last row: row 0's again (the
+// register kernels load 5 rows whatever the window has; those sums are dropped).
+@inline function windowRow(r: i32, rows: i32, FH: i32, H: i32, W: i32): usize {
+  return r < rows ? <usize>(((r / FH) * H + r % FH) * W) << 2 : 0;
+}
+
+// dW row (C*FH*FW floats at dst) = the first FW lanes of each of the window's rows, held as
+// pairs of vectors (a0 a1: row 0, ...); acc: 40 floats of scratch.
+@inline function storeWindow(dst: usize, acc: usize, rows: i32, FW: i32, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128, a8: v128, a9: v128): void {
   v128.store(acc, a0); v128.store(acc, a1, 16);
   v128.store(acc, a2, 32); v128.store(acc, a3, 48);
   v128.store(acc, a4, 64); v128.store(acc, a5, 80);
   v128.store(acc, a6, 96); v128.store(acc, a7, 112);
   v128.store(acc, a8, 128); v128.store(acc, a9, 144);
-  for (let r = 0; r < rows; r++) memory.copy(dW + (<usize>(f * K + r * FW) << 2), acc + (<usize>(r * 8) << 2), <usize>FW << 2);
+  for (let r = 0; r < rows; r++) memory.copy(dst + (<usize>(r * FW) << 2), acc + (<usize>(r * 8) << 2), <usize>FW << 2);
+}
+
+// Entries of one (image, filter) for the window kernels: (u32 byte offset of the window's
+// corner in the image, f32 gradient value), in scan order. Candidates come four at a time
+// and every one is written, the count advancing only past those kept: no branch on the data,
+// whose pattern a branch predictor cannot learn. (The list has room for 3 more entries.)
+
+// Appends the lanes of (corners, values) that `mask` keeps to the list at entry e.
+@inline function appendLanes(list: usize, e: i32, corners: v128, values: v128, mask: i32): i32 {
+  let p = list + (<usize>e << 3);
+  store<i32>(p, i32x4.extract_lane(corners, 0));
+  store<f32>(p, f32x4.extract_lane(values, 0), 4);
+  p += <usize>(mask & 1) << 3;
+  store<i32>(p, i32x4.extract_lane(corners, 1));
+  store<f32>(p, f32x4.extract_lane(values, 1), 4);
+  p += <usize>((mask >> 1) & 1) << 3;
+  store<i32>(p, i32x4.extract_lane(corners, 2));
+  store<f32>(p, f32x4.extract_lane(values, 2), 4);
+  p += <usize>((mask >> 2) & 1) << 3;
+  store<i32>(p, i32x4.extract_lane(corners, 3));
+  store<f32>(p, f32x4.extract_lane(values, 3), 4);
+  return e + <i32>popcnt(mask);
+}
+
+// The nonzero values of dout rows (OH, OW), each with its window's corner (stride `stride`,
+// no padding, image width Wd). Returns the entry count.
+function doutEntries(list: usize, d: usize, OH: i32, OW: i32, stride: i32, Wd: i32): i32 {
+  const zero = f32x4.splat(0);
+  let e = 0;
+  for (let oh = 0; oh < OH; oh++) {
+    const rowD = d + (<usize>(oh * OW) << 2);
+    for (let ow0 = 0; ow0 < OW; ow0 += 4) {
+      const v = v128.load(rowD + (<usize>ow0 << 2));
+      let mask = i32x4.bitmask(f32x4.ne(v, zero));
+      if (ow0 + 4 > OW) mask &= (1 << (OW - ow0)) - 1;
+      const ow = i32x4.add(i32x4.splat(oh * Wd + ow0), i32x4(0, 1, 2, 3));
+      e = appendLanes(list, e, i32x4.shl(i32x4.mul(ow, i32x4.splat(stride)), 2), v, mask);
+    }
+  }
+  return e;
+}
+
+// The entries a 2x2 stride 2 pooling routes back (pooled > 0, dpooled != 0, at the argmax)
+// for one filter's pooled rows (PH, PW) over activations of width OW; `first`: the argmax
+// index of the filter's first activation. Stride 1, no padding, image width Wd.
+function pooledEntries(list: usize, pv: usize, dv: usize, av: usize, PH: i32, PW: i32, OW: i32, first: i32, Wd: i32): i32 {
+  const zero = f32x4.splat(0);
+  let e = 0;
+  for (let ph = 0; ph < PH; ph++) {
+    const r = <usize>(ph * PW) << 2;
+    const top = i32x4.splat(first + 2 * ph * OW); // the argmax index of the window row's first activation
+    const rowX = i32x4.splat(2 * ph * Wd);
+    for (let pw0 = 0; pw0 < PW; pw0 += 4) {
+      const q = r + (<usize>pw0 << 2);
+      const d = v128.load(dv + q);
+      let mask = i32x4.bitmask(v128.and(f32x4.gt(v128.load(pv + q), zero), f32x4.ne(d, zero)));
+      if (pw0 + 4 > PW) mask &= (1 << (PW - pw0)) - 1;
+      // Where in the two activation rows: p, and whether in the lower one.
+      const p = i32x4.sub(v128.load(av + q), top);
+      const below = i32x4.ge_s(p, i32x4.splat(OW));
+      const ow = i32x4.sub(p, v128.and(below, i32x4.splat(OW)));
+      const corner = i32x4.add(i32x4.add(rowX, v128.and(below, i32x4.splat(Wd))), ow);
+      e = appendLanes(list, e, i32x4.shl(corner, 2), d, mask);
+    }
+  }
+  return e;
+}
+
+/**
+ * Weight gradients of filters [f0, f1) with the window (C*FH <= 5 rows of FW <= 8 taps) in
+ * 10 registers: images [n0, n1) in order, each image's entries in scan order, from dout
+ * (N, FN, OH, OW) or, when `pooled` is nonzero, from the pooled gradient (see
+ * convWeightGradPooled). Reads the windows straight from x (a row's 8-float load may run
+ * into the next row: those lanes are dropped). Scratch: acc 40 floats, list (OH*OW) entries.
+ */
+function windowWeightGrad(dW: usize, x: usize, dout: usize, pooled: usize, dpooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
+  const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
+  const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
+  const o0: usize = 0;
+  const o1 = windowRow(1, rows, FH, H, Wd), o2 = windowRow(2, rows, FH, H, Wd);
+  const o3 = windowRow(3, rows, FH, H, Wd), o4 = windowRow(4, rows, FH, H, Wd);
+  const zero = f32x4.splat(0);
+  for (let f = f0; f < f1; f++) {
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero;
+    let a5 = zero, a6 = zero, a7 = zero, a8 = zero, a9 = zero;
+    for (let n = n0; n < n1; n++) {
+      let entries = 0;
+      if (pooled !== 0) {
+        const at = <usize>(n * Q + f * PH * PW) << 2;
+        entries = pooledEntries(list, pooled + at, dpooled + at, argmax + at, PH, PW, OW, f * P, Wd);
+      } else {
+        entries = doutEntries(list, dout + (<usize>((n * FN + f) * P) << 2), OH, OW, stride, Wd);
+      }
+      const xn = x + (<usize>(n * D) << 2);
+      const end = list + (<usize>entries << 3);
+      for (let e = list; e < end; e += 8) {
+        const w = xn + <usize>load<u32>(e);
+        const d = v128.load32_splat(e, 4);
+        a0 = f32x4.add(a0, f32x4.mul(d, v128.load(w + o0)));
+        a1 = f32x4.add(a1, f32x4.mul(d, v128.load(w + o0, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(d, v128.load(w + o1)));
+        a3 = f32x4.add(a3, f32x4.mul(d, v128.load(w + o1, 16)));
+        a4 = f32x4.add(a4, f32x4.mul(d, v128.load(w + o2)));
+        a5 = f32x4.add(a5, f32x4.mul(d, v128.load(w + o2, 16)));
+        a6 = f32x4.add(a6, f32x4.mul(d, v128.load(w + o3)));
+        a7 = f32x4.add(a7, f32x4.mul(d, v128.load(w + o3, 16)));
+        a8 = f32x4.add(a8, f32x4.mul(d, v128.load(w + o4)));
+        a9 = f32x4.add(a9, f32x4.mul(d, v128.load(w + o4, 16)));
+      }
+    }
+    storeWindow(dW + (<usize>(f * K) << 2), acc, rows, FW, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+  }
 }
 
 /**
@@ -573,7 +581,7 @@ export function convWeightGrad(dW: usize, x: usize, dout: usize, n0: i32, n1: i3
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + 8;
   const rows = C * FH; // window rows per filter
   if (pad === 0 && rows <= 5 && FW <= 8) {
-    for (let f = f0; f < f1; f++) weightGradFilter(dW, x, dout, n0, n1, f, C, H, Wd, FN, FH, FW, stride, OH, OW, dwAcc);
+    windowWeightGrad(dW, x, dout, 0, 0, 0, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, stride, OH, OW, dwAcc, list);
     return;
   }
   const filterAcc = <usize>(rows * FW8) << 2;
@@ -833,60 +841,10 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
  * argmax. Sums run images ascending, then pooled positions ascending (not quite the
  * activations' order: equal to convWeightGrad's to float32 round-off, not bit for bit).
  * Convolution stride 1, no padding, C*FH <= 5, FW <= 8 (the book's first layer); pooling
- * 2x2 stride 2. Scratch: acc (10 x 4) floats.
+ * 2x2 stride 2. Scratch: acc (10 x 4) floats, list (OH*OW/4) entries of 8 bytes.
  */
-export function convWeightGradPooled(dW: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize): void {
-  const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
-  const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
-  const o0: usize = 0;
-  const o1: usize = rows > 1 ? <usize>((1 / FH * H + 1 % FH) * Wd) << 2 : 0;
-  const o2: usize = rows > 2 ? <usize>((2 / FH * H + 2 % FH) * Wd) << 2 : 0;
-  const o3: usize = rows > 3 ? <usize>((3 / FH * H + 3 % FH) * Wd) << 2 : 0;
-  const o4: usize = rows > 4 ? <usize>((4 / FH * H + 4 % FH) * Wd) << 2 : 0;
-  const zero = f32x4.splat(0);
-  for (let f = f0; f < f1; f++) {
-    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero;
-    let a5 = zero, a6 = zero, a7 = zero, a8 = zero, a9 = zero;
-    for (let n = n0; n < n1; n++) {
-      const xn = x + (<usize>(n * D) << 2);
-      const base = <usize>(n * Q + f * PH * PW) << 2;
-      const pv = pooled + base, dv = dpooled + base, av = argmax + base;
-      for (let ph = 0; ph < PH; ph++) {
-        const r = <usize>(ph * PW) << 2;
-        const top = f * P + 2 * ph * OW; // activation index of the window row's first value
-        for (let pw0 = 0; pw0 < PW; pw0 += 4) {
-          const q = r + (<usize>pw0 << 2);
-          let mask = i32x4.bitmask(v128.and(f32x4.gt(v128.load(pv + q), zero), f32x4.ne(v128.load(dv + q), zero)));
-          if (pw0 + 4 > PW) mask &= (1 << (PW - pw0)) - 1;
-          while (mask !== 0) {
-            const l = <usize>ctz(mask) << 2;
-            mask &= mask - 1;
-            const d = v128.load32_splat(dv + q + l);
-            const p = load<i32>(av + q + l) - top; // within the two activation rows
-            const below = p >= OW ? 1 : 0;
-            const oh = 2 * ph + below, ow = p - below * OW;
-            const w = xn + (<usize>(oh * Wd + ow) << 2);
-            a0 = f32x4.add(a0, f32x4.mul(d, v128.load(w + o0)));
-            a1 = f32x4.add(a1, f32x4.mul(d, v128.load(w + o0, 16)));
-            a2 = f32x4.add(a2, f32x4.mul(d, v128.load(w + o1)));
-            a3 = f32x4.add(a3, f32x4.mul(d, v128.load(w + o1, 16)));
-            a4 = f32x4.add(a4, f32x4.mul(d, v128.load(w + o2)));
-            a5 = f32x4.add(a5, f32x4.mul(d, v128.load(w + o2, 16)));
-            a6 = f32x4.add(a6, f32x4.mul(d, v128.load(w + o3)));
-            a7 = f32x4.add(a7, f32x4.mul(d, v128.load(w + o3, 16)));
-            a8 = f32x4.add(a8, f32x4.mul(d, v128.load(w + o4)));
-            a9 = f32x4.add(a9, f32x4.mul(d, v128.load(w + o4, 16)));
-          }
-        }
-      }
-    }
-    v128.store(acc, a0); v128.store(acc, a1, 16);
-    v128.store(acc, a2, 32); v128.store(acc, a3, 48);
-    v128.store(acc, a4, 64); v128.store(acc, a5, 80);
-    v128.store(acc, a6, 96); v128.store(acc, a7, 112);
-    v128.store(acc, a8, 128); v128.store(acc, a9, 144);
-    for (let r = 0; r < rows; r++) memory.copy(dW + (<usize>(f * K + r * FW) << 2), acc + (<usize>(r * 8) << 2), <usize>FW << 2);
-  }
+export function convWeightGradPooled(dW: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
+  windowWeightGrad(dW, x, 0, pooled, dpooled, argmax, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, 1, OH, OW, acc, list);
 }
 
 /**
