@@ -398,6 +398,17 @@ function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i3
   }
 }
 
+// Output row oh of every filter, stored as row `orow` of each filter's plane (P values a
+// plane). A function of its own, not inlined: inside its callers' loops V8 runs out of
+// registers for the block's accumulators.
+function directRow(out: usize, img: usize, rows: usize, W: usize, b: usize, oh: i32, orow: i32, C: i32, Hp: i32, Wp: i32, FN: i32, FH: i32, FW: i32, P: i32, OW: i32): void {
+  const K = C * FH * FW, FN3 = FN - FN % 3;
+  for (let ow = 0; ow < OW; ow += 12) {
+    for (let f = 0; f < FN3; f += 3) directBlock(out, img, rows, W, b, 3, f, oh, orow, ow, C, Hp, Wp, FH, FW, K, P, OW);
+    for (let f = FN3; f < FN; f++) directBlock(out, img, rows, W, b, 1, f, oh, orow, ow, C, Hp, Wp, FH, FW, K, P, OW);
+  }
+}
+
 /**
  * convForward for stride 1 straight from the image (no im2col): three filters' outputs at
  * 12 positions of a row held in registers over all the taps, skipping image rows without a
@@ -412,12 +423,7 @@ export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: 
   for (let n = n0; n < n1; n++) {
     padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
     const o = out + (<usize>(n * FN * P) << 2);
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow += 12) {
-        for (let f = 0; f < FN3; f += 3) directBlock(o, img, rows, W, b, 3, f, oh, oh, ow, C, Hp, Wp, FH, FW, K, P, OW);
-        for (let f = FN3; f < FN; f++) directBlock(o, img, rows, W, b, 1, f, oh, oh, ow, C, Hp, Wp, FH, FW, K, P, OW);
-      }
-    }
+    for (let oh = 0; oh < OH; oh++) directRow(o, img, rows, W, b, oh, oh, C, Hp, Wp, FN, FH, FW, P, OW);
   }
 }
 
@@ -799,13 +805,8 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
     const po = pooled + (<usize>(n * Q) << 2), ao = argmax + (<usize>(n * Q) << 2);
     for (let ph = 0; ph < PH; ph++) {
       // Activation rows 2ph and 2ph + 1 of every filter into band (FN, 2, OW).
-      for (let r = 0; r < 2; r++) {
-        const oh = 2 * ph + r;
-        for (let ow = 0; ow < OW; ow += 12) {
-          for (let f = 0; f < FN3; f += 3) directBlock(band, img, rows, W, b, 3, f, oh, r, ow, C, Hp, Wp, FH, FW, K, 2 * OW, OW);
-          for (let f = FN3; f < FN; f++) directBlock(band, img, rows, W, b, 1, f, oh, r, ow, C, Hp, Wp, FH, FW, K, 2 * OW, OW);
-        }
-      }
+      directRow(band, img, rows, W, b, 2 * ph, 0, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
+      directRow(band, img, rows, W, b, 2 * ph + 1, 1, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
       for (let f = 0; f < FN; f++) {
         const top = band + (<usize>(f * 2 * OW) << 2);
         const at = f * P + 2 * ph * OW; // the activations' index of the band row's first value
