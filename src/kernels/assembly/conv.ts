@@ -9,9 +9,9 @@
 // Same numbers with any thread count: every kernel takes a range of the rows (or images, or
 // filters) it writes, and computes each output element by itself, in a fixed order that does
 // not depend on the range. Each output element of a product is one chain of float32
-// multiply-then-add over the shared index, ascending (products by dot product, sgemmNT's
-// reference, say so). So skipping a zero term is exact: x + 0 * w = x for finite w; the
-// sparse kernels give the dense ones' numbers bit for bit.
+// multiply-then-add over the shared index, ascending. So skipping a zero term is exact
+// (x + 0 * w = x for finite w): the kernels that skip zero pixels or zero gradients give
+// the dense computation's numbers bit for bit, unless their doc says otherwise.
 
 // ---- small helpers ----------------------------------------------------------------------
 
@@ -530,7 +530,7 @@ function pooledEntries(list: usize, pv: usize, dv: usize, av: usize, PH: i32, PW
  * 10 registers: images [n0, n1) in order, each image's entries in scan order, from dout
  * (N, FN, OH, OW) or, when `pooled` is nonzero, from the pooled gradient (see
  * convWeightGradPooled). Reads the windows straight from x (a row's 8-float load may run
- * into the next row: those lanes are dropped). Scratch: acc 40 floats, list (OH*OW) entries.
+ * into the next row: those lanes are dropped). Scratch: acc 40 floats, list (OH*OW + 3) entries.
  */
 function windowWeightGrad(dW: usize, x: usize, dout: usize, pooled: usize, dpooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
   const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
@@ -579,7 +579,7 @@ function windowWeightGrad(dW: usize, x: usize, dout: usize, pooled: usize, dpool
  * element sums images ascending, then positions ascending: the order of dout · im2col.
  * Small windows without padding (the book's first layer: 5 rows of 5) are summed in registers.
  * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 8) floats, dwAcc (max(f1 - f0, 1),
- * max(C*FH, 5), FW8) floats (FW8 = FW rounded up to 8), list (P) entries of 8 bytes.
+ * max(C*FH, 5), FW8) floats (FW8 = FW rounded up to 8), list (P + 3) entries of 8 bytes.
  */
 export function convWeightGrad(dW: usize, x: usize, dout: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, img: usize, dwAcc: usize, list: usize): void {
   const P = OH * OW, K = C * FH * FW;
@@ -842,7 +842,7 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
  * argmax. Sums run images ascending, then pooled positions ascending (not quite the
  * activations' order: equal to convWeightGrad's to float32 round-off, not bit for bit).
  * Convolution stride 1, no padding, C*FH <= 5, FW <= 8 (the book's first layer); pooling
- * 2x2 stride 2. Scratch: acc (10 x 4) floats, list (OH*OW/4) entries of 8 bytes.
+ * 2x2 stride 2. Scratch: acc (10 x 4) floats, list (OH*OW/4 + 3) entries of 8 bytes.
  */
 export function convWeightGradPooled(dW: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
   windowWeightGrad(dW, x, 0, pooled, dpooled, argmax, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, 1, OH, OW, acc, list);
