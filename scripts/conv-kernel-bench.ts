@@ -108,6 +108,9 @@ export function measureConvKernels(k: ConvWasm, images: Float32Array, seconds = 
     k.sgemmTN(dW3, h, dscores);
     k.sgemmNT(dh, dscores, W3);
   });
+  const mW2 = k.alloc(Q, HID), vW2 = k.alloc(Q, HID); // Adam's moments of W2: (4320, 100)
+  const adam = { beta1: 0.9, beta2: 0.999, lrT: 0.001, eps: 1e-7 };
+  add('adamUpdate W2 (one pass)', '4320x100', 0, true, () => k.adamUpdate(W2, mW2, vW2, dW2, adam));
   add('convForward direct (stride 1)', '100x1x28x28 * 30x5x5', convFlops, false, () => k.convForward(a1, x, W1, b1, conv, { sparse: true }));
   add('convForward im2col+sgemm', '100x1x28x28 * 30x5x5', convFlops, false, () => k.convForward(a1, x, W1, b1, conv));
   add('maxPoolForward 2x2 s2', '100x30x24x24', 0, false, () => k.maxPoolForward(pooled, argmax, a1, pool));

@@ -24,6 +24,7 @@ export interface ConvExports {
   convBiasGradPooled(db: number, dpooled: number, pooled: number, N: number, f0: number, f1: number, FN: number, PQ: number): void;
   maxPoolForward(out: number, argmax: number, x: number, n0: number, n1: number, C: number, H: number, W: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number): void;
   maxPoolBackward(dx: number, dout: number, argmax: number, n0: number, n1: number, D: number, Q: number): void;
+  adamUpdate(p: number, m: number, v: number, g: number, i0: number, i1: number, beta1: number, beta2: number, lrT: number, eps: number): void;
 }
 
 /** A range [start, end) of what a call writes; the whole when left out. */
@@ -82,6 +83,13 @@ export interface ConvWasm {
   convWeightGradPooled(dW: Matrix, x: Matrix, dpooled: Matrix, pooled: Matrix, argmax: Int32Array, s: FilterShape, options?: { images?: Range; filters?: Range }): void;
   /** Its bias gradient: dpooled summed where pooled > 0, filters `filters`. */
   convBiasGradPooled(db: Matrix, dpooled: Matrix, pooled: Matrix, s: FilterShape, filters?: Range): void;
+
+  /**
+   * Adam's step in one pass over elements `range` of p (m, v: its moments, g: its gradient):
+   * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; p -= lrT m / (sqrt(v) + eps),
+   * in float32.
+   */
+  adamUpdate(p: Matrix, m: Matrix, v: Matrix, g: Matrix, h: { beta1: number; beta2: number; lrT: number; eps: number }, range?: Range): void;
 }
 
 function checkRange(what: string, r: Range, n: number): void {
@@ -285,6 +293,12 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       assertShape('convBiasGradPooled db', db, 1, s.FN);
       checkRange('convBiasGradPooled filters', filters, s.FN);
       w.convBiasGradPooled(ptr(db), ptr(dpooled), ptr(pooled), s.N, filters[0], filters[1], s.FN, PQ);
+    },
+
+    adamUpdate(p, m, v, g, h, range = [0, p.rows * p.cols]) {
+      for (const [name, a] of [['m', m], ['v', v], ['g', g]] as const) assertShape(`adamUpdate ${name}`, a, p.rows, p.cols);
+      checkRange('adamUpdate range', range, p.rows * p.cols);
+      w.adamUpdate(ptr(p), ptr(m), ptr(v), ptr(g), range[0], range[1], h.beta1, h.beta2, h.lrT, h.eps);
     },
   };
 }

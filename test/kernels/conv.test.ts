@@ -349,6 +349,27 @@ describe('WebAssembly convolution kernels vs reference', () => {
     expect(sameBits(S.data, C.data) && sameBits(ST.data, CT.data) && sameBits(SN.data, CN.data)).toBe(true);
   });
 
+  it("adamUpdate: the book's Adam step to float32 round-off, splits bit for bit", () => {
+    const rng = new Rng(21);
+    const rows = 29, cols = 149; // 4321 values: a tail past the 4-float blocks
+    const h = { beta1: 0.9, beta2: 0.999, lrT: 0.001 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3), eps: 1e-7 };
+    const [p, m, g] = [randomArray(rng, rows * cols), randomArray(rng, rows * cols, 0.1), randomArray(rng, rows * cols, 0.3)];
+    const v = randomArray(rng, rows * cols).map((x) => x * x);
+    const [pw, mw, vw, gw] = [toWasm(k, p, rows, cols), toWasm(k, m, rows, cols), toWasm(k, v, rows, cols), toWasm(k, g, rows, cols)];
+    const copies = [pw, mw, vw].map((a) => toWasm(k, Float64Array.from(a.data), rows, cols));
+    k.adamUpdate(pw, mw, vw, gw, h);
+    const [pf, mf, vf, gf] = [p, m, v, g].map(f32);
+    const mWant = mf.map((x, i) => h.beta1 * x + (1 - h.beta1) * gf[i]);
+    const vWant = vf.map((x, i) => h.beta2 * x + (1 - h.beta2) * gf[i] * gf[i]);
+    const pWant = pf.map((x, i) => x - (h.lrT * mWant[i]) / (Math.sqrt(vWant[i]) + h.eps));
+    expectClose(mw.data, mWant, 1e-6, 1, 'm');
+    expectClose(vw.data, vWant, 1e-6, 1, 'v');
+    expectClose(pw.data, pWant, 1e-6, 1, 'p');
+    const n = rows * cols;
+    for (const [i0, i1] of [[0, 1001], [1001, 4000], [4000, n]] as const) k.adamUpdate(copies[0], copies[1], copies[2], gw, h, [i0, i1]);
+    expect(sameBits(copies[0].data, pw.data) && sameBits(copies[1].data, mw.data) && sameBits(copies[2].data, vw.data)).toBe(true);
+  });
+
   it('refuses matrices from elsewhere and ranges outside the shape', () => {
     const a = k.alloc(2, 3), b = k.alloc(3, 4), c = k.alloc(2, 4);
     expect(() => k.sgemmNN(c, { rows: 2, cols: 3, data: new Float32Array(6) }, b)).toThrow(/allocated by this backend/);
