@@ -417,9 +417,8 @@ function directRow(out: usize, img: usize, rows: usize, W: usize, b: usize, oh: 
  * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) i32.
  */
 export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize): void {
-  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
+  const P = OH * OW, D = C * H * Wd;
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
-  const FN3 = FN - FN % 3;
   for (let n = n0; n < n1; n++) {
     padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
     const o = out + (<usize>(n * FN * P) << 2);
@@ -795,11 +794,10 @@ export function maxPoolBackward(dx: usize, dout: usize, argmax: usize, n0: i32, 
  * floats: two rows of activations at a time.
  */
 export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize, band: usize): void {
-  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
+  const P = OH * OW, D = C * H * Wd;
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
   const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
   const PW4 = PW & ~3;
-  const FN3 = FN - FN % 3;
   for (let n = n0; n < n1; n++) {
     padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
     const po = pooled + (<usize>(n * Q) << 2), ao = argmax + (<usize>(n * Q) << 2);
