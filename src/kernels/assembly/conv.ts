@@ -872,3 +872,70 @@ export function convBiasGradPooled(db: usize, dpooled: usize, pooled: usize, N: 
     store<f32>(db + (<usize>f << 2), f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1) + tail);
   }
 }
+
+// ---- a product with a mostly-zero left side -----------------------------------------------
+
+// Row i's block of columns j..j+4V-1 (V = 7 or 4 vectors; m lanes wanted) of C = A · B from
+// the row's list of nonzero A entries (byte offset of B's row, value).
+@inline function sparseRowBlock(c: usize, list: usize, end: usize, B: usize, V: i32, m: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0);
+  for (let e = list; e < end; e += 8) {
+    const b = B + <usize>load<u32>(e);
+    const s = v128.load32_splat(e, 4);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(b)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(b, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(b, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(b, 48)));
+    if (V > 4) {
+      a4 = f32x4.add(a4, f32x4.mul(s, v128.load(b, 64)));
+      a5 = f32x4.add(a5, f32x4.mul(s, v128.load(b, 80)));
+      a6 = f32x4.add(a6, f32x4.mul(s, v128.load(b, 96)));
+    }
+  }
+  store8(c, a0, a1, m);
+  store8(c + 32, a2, a3, m - 8);
+  if (V > 4) {
+    store8(c + 64, a4, a5, m - 16);
+    storeLanesN(c + 96, a6, m - 24);
+  }
+}
+
+/**
+ * sgemmNN for an A that is mostly zero (pooled ReLU activations: a third to a half of them
+ * after the first epoch of SimpleConvNet): each row's nonzero entries are listed first, and
+ * C's row sums only those, k ascending: sgemmNN's numbers bit for bit. Rows [r0, r1) of
+ * C (M,N) = A (M,K) · B (K,N). Scratch (this thread's): list (K + 3) entries of 8 bytes.
+ */
+export function sgemmNNSparseA(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, list: usize): void {
+  const K4 = K & ~3, zero = f32x4.splat(0);
+  const rowB = i32x4.splat(N << 2);
+  for (let i = r0; i < r1; i++) {
+    const a = A + (<usize>(i * K) << 2);
+    let e = 0;
+    for (let k = 0; k < K4; k += 4) {
+      const v = v128.load(a + (<usize>k << 2));
+      const rows = i32x4.mul(i32x4.add(i32x4.splat(k), i32x4(0, 1, 2, 3)), rowB);
+      e = appendLanes(list, e, rows, v, i32x4.bitmask(f32x4.ne(v, zero)));
+    }
+    for (let k = K4; k < K; k++) {
+      const v = load<f32>(a + (<usize>k << 2));
+      store<u32>(list + (<usize>e << 3), <u32>(k * N) << 2);
+      store<f32>(list + (<usize>e << 3), v, 4);
+      if (v != 0) e++;
+    }
+    const end = list + (<usize>e << 3);
+    const c = C + (<usize>(i * N) << 2);
+    for (let j = 0; j < N; ) {
+      // 28 columns at a time while more than 16 remain (a block's loads stay within 11
+      // floats of the row's end), then 16.
+      if (N - j > 16) {
+        sparseRowBlock(c + (<usize>j << 2), list, end, B + (<usize>j << 2), 7, N - j);
+        j += 28;
+      } else {
+        sparseRowBlock(c + (<usize>j << 2), list, end, B + (<usize>j << 2), 4, N - j);
+        j += 16;
+      }
+    }
+  }
+}
