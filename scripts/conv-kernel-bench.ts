@@ -100,11 +100,6 @@ export function measureConvKernels(k: ConvWasm, images: Float32Array, seconds = 
   // The step as the fused first block runs it (inStep), then the unfused kernels for comparison.
   add('convReluPoolForward (fused)', '100x1x28x28 * 30x5x5 -> pool', convFlops, true, () => k.convReluPoolForward(pooled, argmax, x, W1, b1, conv));
   add('sgemmNN affine forward', '100x4320 . 4320x100', affineFlops, true, () => k.sgemmNN(h, pooled, W2));
-  // The same product skipping the pooled zeros: a third to a half of them in training.
-  const sparsePooled = k.alloc(N, Q); // sparsePooled: (N, 4320), 40% zeros
-  for (let i = 0; i < sparsePooled.data.length; i++) sparsePooled.data[i] = rng.uniform() < 0.4 ? 0 : pooled.data[i];
-  add('sgemmNNSparseA (40% zeros)', '100x4320 . 4320x100', affineFlops, false, () => k.sgemmNNSparseA(h, sparsePooled, W2));
-  add('sgemmNN on the same', '100x4320 . 4320x100', affineFlops, false, () => k.sgemmNN(h, sparsePooled, W2));
   add('sgemmTN affine dW', '4320x100^T . 100x100', affineFlops, true, () => k.sgemmTN(dW2, pooled, dh));
   add('sgemmNT affine dx', '100x100 . (4320x100)^T', affineFlops, true, () => k.sgemmNT(dpooled, dh, W2));
   add('  of which transpose', '4320x100', 0, false, () => k.transpose(W2t, W2));

@@ -14,7 +14,6 @@ export interface ConvExports {
   sgemmTN(C: number, A: number, B: number, r0: number, r1: number, M: number, K: number, N: number, accumulate: boolean): void;
   sgemmNT(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, Bt: number, transposed: boolean): void;
   transpose(Bt: number, B: number, N: number, K: number): void;
-  sgemmNNSparseA(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, list: number): void;
   convForward(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, colT: number): void;
   convForwardDirect(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, img: number, rows: number): void;
   convWeightGrad(dW: number, x: number, dout: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, img: number, dwAcc: number, list: number): void;
@@ -42,8 +41,6 @@ export interface ConvWasm {
 
   /** C (M,N) = A (M,K) · B (K,N), rows `rows` of C; C += A · B when `accumulate`. */
   sgemmNN(C: Matrix, A: Matrix, B: Matrix, rows?: Range, accumulate?: boolean): void;
-  /** sgemmNN's numbers for an A that is mostly zero, walking each row's nonzero entries only. */
-  sgemmNNSparseA(C: Matrix, A: Matrix, B: Matrix, rows?: Range): void;
   /** C (K,N) = A^T · B for A (M,K), B (M,N), rows `rows` of C; += when `accumulate`. */
   sgemmTN(C: Matrix, A: Matrix, B: Matrix, rows?: Range, accumulate?: boolean): void;
   /**
@@ -160,14 +157,6 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       assertShape('sgemmNN C', C, M, N);
       checkRange('sgemmNN rows', rows, M);
       w.sgemmNN(ptr(C), ptr(A), ptr(B), rows[0], rows[1], K, N, accumulate);
-    },
-
-    sgemmNNSparseA(C, A, B, rows = [0, A.rows]) {
-      const M = A.rows, K = A.cols, N = B.cols;
-      assertShape('sgemmNNSparseA B', B, K, N);
-      assertShape('sgemmNNSparseA C', C, M, N);
-      checkRange('sgemmNNSparseA rows', rows, M);
-      w.sgemmNNSparseA(ptr(C), ptr(A), ptr(B), rows[0], rows[1], K, N, scratchOf('alist', (K + 4) * 8)); // list: (K + 4) entries
     },
 
     sgemmTN(C, A, B, rows = [0, A.cols], accumulate = false) {
