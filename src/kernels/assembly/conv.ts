@@ -216,6 +216,18 @@ export function im2colT(colT: usize, img: usize, C: i32, H: i32, W: i32, FH: i32
             continue;
           }
           const row = img + (<usize>((c * H + y) * W) << 2);
+          if (stride === 1) {
+            // A shifted copy of the image row: zeros, the row's pixels, zeros.
+            const lo = max(0, pad - j), hi = min(OW, W + pad - j);
+            let ow = 0;
+            for (; ow < lo; ow++) store<f32>(dst + (<usize>ow << 2), 0);
+            const from = row + (<usize>(j - pad) << 2); // where column ow of this row comes from, less 4*ow
+            for (; ow + 4 <= hi; ow += 4) v128.store(dst + (<usize>ow << 2), v128.load(from + (<usize>ow << 2)));
+            for (; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(from + (<usize>ow << 2)));
+            for (; ow < OW; ow++) store<f32>(dst + (<usize>ow << 2), 0);
+            dst += <usize>OW << 2;
+            continue;
+          }
           for (let ow = 0; ow < OW; ow++) {
             const xx = ow * stride - pad + j;
             store<f32>(dst, xx >= 0 && xx < W ? load<f32>(row + (<usize>xx << 2)) : 0);
