@@ -184,7 +184,7 @@ export async function measureStep(k: ConvWasm, images: Float32Array, threads: 1 
   const dW2 = k.alloc(Q, HID), dpooled = k.alloc(N, Q), dW1 = k.alloc(FN, 25), db1 = k.alloc(1, FN);
   const m2 = k.alloc(Q, HID), v2 = k.alloc(Q, HID); // Adam's moments of W2
   // Per-thread scratch: img (28+16 wide), rows, band (30, 2, 28), acc (40), list (148 entries).
-  const scratch = [0, 1].map(() => ({ img: k.heap.allocBytes(28 * 44 * 4), rows: k.heap.allocBytes(28 * 4), band: k.heap.allocBytes(FN * 2 * 28 * 4), acc: k.heap.allocBytes(40 * 4), list: k.heap.allocBytes(148 * 8) }));
+  const scratch = [0, 1].map(() => ({ img: k.heap.allocBytes(28 * 44 * 4), rows: k.heap.allocBytes(64 * 4), band: k.heap.allocBytes(FN * 2 * 28 * 4), acc: k.heap.allocBytes(40 * 4), list: k.heap.allocBytes(148 * 8) }));
   const half = N / 2;
   const conv = (n0: number, n1: number, t: number) => [p(pooled), p(argmax), p(x), p(W1), p(b1), n0, n1, 1, 28, 28, FN, 5, 5, 0, 24, 24, scratch[t].img, scratch[t].rows, scratch[t].band];
   const wgrad = (f0: number, f1: number, t: number) => [p(dW1), p(x), p(dpooled), p(pooled), p(argmax), 0, N, f0, f1, 1, 28, 28, FN, 5, 5, 24, 24, scratch[t].acc, scratch[t].list];

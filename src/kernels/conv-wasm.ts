@@ -195,7 +195,7 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       const [n0, n1] = images;
       if (sparse && s.stride === 1) {
         const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 16) * 4); // img: (C, H+2pad, W+2pad+16)
-        const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad) * 4); // rows: (C, H+2pad) i32
+        const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad + 2 * s.FH) * 4); // rows: (C, H+2pad) i32, then (C*FH, 2) i32
         w.convForwardDirect(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, img, rows);
       } else {
         const colT = scratchOf('colT', K * P * 4); // colT: (K, P)
@@ -264,7 +264,7 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       checkArgmax('convReluPoolForward', argmax, s.N * s.FN * PQ);
       checkRange('convReluPoolForward images', images, s.N);
       const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 16) * 4); // img: (C, H+2pad, W+2pad+16)
-      const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad) * 4); // rows: (C, H+2pad) i32
+      const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad + 2 * s.FH) * 4); // rows: (C, H+2pad) i32, then (C*FH, 2) i32
       const band = scratchOf('band', s.FN * 2 * (OW + 4) * 4); // band: (FN, 2, OW+4)
       w.convReluPoolForward(ptr(pooled), ptr(argmax), ptr(x), ptr(W), ptr(b), images[0], images[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, img, rows, band);
     },

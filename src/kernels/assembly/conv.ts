@@ -361,44 +361,39 @@ function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i3
   }
 }
 
-// Filters f..f+F-1 (F = 3, or 1 for the remainder) at 12 outputs of row oh from column ow,
-// stride 1: the taps (c, i, j) in order, skipping image rows without a nonzero pixel under
-// the block's windows.
-// The outputs go to row `orow` of each filter's (P / OW, OW) plane at `out`.
-@inline function directBlock(out: usize, img: usize, rows: usize, W: usize, b: usize, F: i32, f: i32, oh: i32, orow: i32, ow: i32, C: i32, Hp: i32, Wp: i32, FH: i32, FW: i32, K: i32, P: i32, OW: i32): void {
+// Filters f..f+F-1 (F = 3, or 1 for the remainder) at 12 outputs from column ow, stride 1:
+// the taps (c, i, j) in order over the image rows in `list` (count entries: byte offsets of
+// the row's first window column in img, and of its taps in a filter), stored to row `orow`
+// of each filter's (P / OW, OW) plane at `out`, plus the bias.
+@inline function directBlock(out: usize, img: usize, list: usize, count: i32, W: usize, b: usize, F: i32, f: i32, orow: i32, ow: i32, FW: i32, K: i32, P: i32, OW: i32): void {
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0);
   let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0);
   let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0);
   const rowW = <usize>K << 2;
-  // The columns the block's windows cover, from its first: 12 + FW - 1 bits (all when wider).
-  const span: u32 = 11 + FW >= 32 ? <u32>-1 : (<u32>1 << <u32>(11 + FW)) - 1;
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < FH; i++) {
-      const y = c * Hp + oh + i;
-      // A row with no nonzero pixel under this block's windows adds only zeros.
-      if (((<u32>load<i32>(rows + (<usize>y << 2)) >>> <u32>ow) & span) === 0) continue;
-      let x = img + (<usize>(y * Wp + ow) << 2);
-      let w = W + (<usize>(f * K + (c * FH + i) * FW) << 2);
-      const end = x + (<usize>FW << 2);
-      while (x < end) {
-        const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32);
-        let s = v128.load32_splat(w);
-        a00 = f32x4.add(a00, f32x4.mul(s, x0));
-        a01 = f32x4.add(a01, f32x4.mul(s, x1));
-        a02 = f32x4.add(a02, f32x4.mul(s, x2));
-        if (F > 1) {
-          s = v128.load32_splat(w + rowW);
-          a10 = f32x4.add(a10, f32x4.mul(s, x0));
-          a11 = f32x4.add(a11, f32x4.mul(s, x1));
-          a12 = f32x4.add(a12, f32x4.mul(s, x2));
-          s = v128.load32_splat(w + 2 * rowW);
-          a20 = f32x4.add(a20, f32x4.mul(s, x0));
-          a21 = f32x4.add(a21, f32x4.mul(s, x1));
-          a22 = f32x4.add(a22, f32x4.mul(s, x2));
-        }
-        x += 4;
-        w += 4;
+  const wf = W + (<usize>(f * K) << 2);
+  const listEnd = list + (<usize>count << 3);
+  for (let l = list; l < listEnd; l += 8) {
+    let x = img + <usize>load<u32>(l);
+    let w = wf + <usize>load<u32>(l, 4);
+    const end = x + (<usize>FW << 2);
+    while (x < end) {
+      const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32);
+      let s = v128.load32_splat(w);
+      a00 = f32x4.add(a00, f32x4.mul(s, x0));
+      a01 = f32x4.add(a01, f32x4.mul(s, x1));
+      a02 = f32x4.add(a02, f32x4.mul(s, x2));
+      if (F > 1) {
+        s = v128.load32_splat(w + rowW);
+        a10 = f32x4.add(a10, f32x4.mul(s, x0));
+        a11 = f32x4.add(a11, f32x4.mul(s, x1));
+        a12 = f32x4.add(a12, f32x4.mul(s, x2));
+        s = v128.load32_splat(w + 2 * rowW);
+        a20 = f32x4.add(a20, f32x4.mul(s, x0));
+        a21 = f32x4.add(a21, f32x4.mul(s, x1));
+        a22 = f32x4.add(a22, f32x4.mul(s, x2));
       }
+      x += 4;
+      w += 4;
     }
   }
   const m = OW - ow;
@@ -411,13 +406,27 @@ function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i3
 }
 
 // Output row oh of every filter, stored as row `orow` of each filter's plane (P values a
-// plane). A function of its own, not inlined: inside its callers' loops V8 runs out of
-// registers for the block's accumulators.
-function directRow(out: usize, img: usize, rows: usize, W: usize, b: usize, oh: i32, orow: i32, C: i32, Hp: i32, Wp: i32, FN: i32, FH: i32, FW: i32, P: i32, OW: i32): void {
+// plane). For each block of 12 outputs, the image rows with a nonzero pixel under its
+// windows are listed first (without branching on the pixels), so the filters' loops run
+// over them with no test. A function of its own, not inlined: inside its callers' loops V8
+// runs out of registers for the block's accumulators. list: (C*FH) pairs of i32.
+function directRow(out: usize, img: usize, rows: usize, list: usize, W: usize, b: usize, oh: i32, orow: i32, C: i32, Hp: i32, Wp: i32, FN: i32, FH: i32, FW: i32, P: i32, OW: i32): void {
   const K = C * FH * FW, FN3 = FN - FN % 3;
+  // The columns a block's windows cover, from its first: 12 + FW - 1 bits (all when wider).
+  const span: u32 = 11 + FW >= 32 ? <u32>-1 : (<u32>1 << <u32>(11 + FW)) - 1;
   for (let ow = 0; ow < OW; ow += 12) {
-    for (let f = 0; f < FN3; f += 3) directBlock(out, img, rows, W, b, 3, f, oh, orow, ow, C, Hp, Wp, FH, FW, K, P, OW);
-    for (let f = FN3; f < FN; f++) directBlock(out, img, rows, W, b, 1, f, oh, orow, ow, C, Hp, Wp, FH, FW, K, P, OW);
+    let count = 0;
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < FH; i++) {
+        const y = c * Hp + oh + i;
+        const e = list + (<usize>count << 3);
+        store<u32>(e, <u32>(y * Wp + ow) << 2);
+        store<u32>(e, <u32>((c * FH + i) * FW) << 2, 4);
+        count += <i32>(((<u32>load<i32>(rows + (<usize>y << 2)) >>> <u32>ow) & span) !== 0);
+      }
+    }
+    for (let f = 0; f < FN3; f += 3) directBlock(out, img, list, count, W, b, 3, f, orow, ow, FW, K, P, OW);
+    for (let f = FN3; f < FN; f++) directBlock(out, img, list, count, W, b, 1, f, orow, ow, FW, K, P, OW);
   }
 }
 
@@ -426,15 +435,17 @@ function directRow(out: usize, img: usize, rows: usize, W: usize, b: usize, oh: 
  * 12 positions of a row held in registers over all the taps, skipping image rows without a
  * nonzero pixel under those windows (MNIST digits leave about a third of the rows empty). The same sums, in the
  * same order (k ascending, then the bias), as convForward: the same bits.
- * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) i32.
+ * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad)
+ * i32 followed by (C*FH, 2) i32 for directRow's list.
  */
 export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize): void {
   const P = OH * OW, D = C * H * Wd;
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
+  const list = rows + (<usize>(C * Hp) << 2);
   for (let n = n0; n < n1; n++) {
     padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
     const o = out + (<usize>(n * FN * P) << 2);
-    for (let oh = 0; oh < OH; oh++) directRow(o, img, rows, W, b, oh, oh, C, Hp, Wp, FN, FH, FW, P, OW);
+    for (let oh = 0; oh < OH; oh++) directRow(o, img, rows, list, W, b, oh, oh, C, Hp, Wp, FN, FH, FW, P, OW);
   }
 }
 
@@ -802,7 +813,7 @@ export function maxPoolBackward(dx: usize, dout: usize, argmax: usize, n0: i32, 
  * convForward(x))) for images [n0, n1), convolution stride 1 (any padding), pooling 2x2
  * stride 2: the same values and argmax (an index into the image's FN*OH*OW activations)
  * as the three kernels one after the other. OH and OW must be even. Scratch (this thread's):
- * img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) i32, band (FN, 2, OW + 4)
+ * img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) + (C*FH, 2) i32, band (FN, 2, OW + 4)
  * floats: two rows of activations at a time.
  */
 export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize, band: usize): void {
@@ -810,13 +821,14 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
   const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
   const PW4 = PW & ~3;
+  const list = rows + (<usize>(C * Hp) << 2);
   for (let n = n0; n < n1; n++) {
     padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
     const po = pooled + (<usize>(n * Q) << 2), ao = argmax + (<usize>(n * Q) << 2);
     for (let ph = 0; ph < PH; ph++) {
       // Activation rows 2ph and 2ph + 1 of every filter into band (FN, 2, OW).
-      directRow(band, img, rows, W, b, 2 * ph, 0, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
-      directRow(band, img, rows, W, b, 2 * ph + 1, 1, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
+      directRow(band, img, rows, list, W, b, 2 * ph, 0, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
+      directRow(band, img, rows, list, W, b, 2 * ph + 1, 1, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
       for (let f = 0; f < FN; f++) {
         const top = band + (<usize>(f * 2 * OW) << 2);
         const at = f * P + 2 * ph * OW; // the activations' index of the band row's first value
