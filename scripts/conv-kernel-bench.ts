@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { wasmModule } from '../src/kernels/wasm.js';
+import { wasmModule } from '../src/kernels/wasm-module.js';
 import { loadDataset } from '../src/data/datasets.js';
 import type { FilterShape } from '../src/kernels/conv-reference.js';
 import { convWasm, type ConvWasm } from '../src/kernels/conv-wasm.js';
@@ -219,6 +219,22 @@ export async function measureStep(k: ConvWasm, images: Float32Array, threads: 1 
   }
 }
 
+/** A batch of N training images drawn at random, scaled to [0, 1]: (N, 784), and its fraction of nonzero pixels. */
+export function trainingBatch(train: { count: number; images: Uint8Array }): { images: Float32Array; nonzero: number } {
+  const rng = new Rng(7);
+  const images = new Float32Array(N * 784); // images: (N, 784)
+  let nonzero = 0;
+  for (let i = 0; i < N; i++) {
+    const n = rng.int(train.count);
+    for (let p = 0; p < 784; p++) {
+      const v = train.images[n * 784 + p];
+      images[i * 784 + p] = v / 255;
+      if (v !== 0) nonzero++;
+    }
+  }
+  return { images, nonzero: nonzero / (N * 784) };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { values } = parseArgs({
     options: { 'data-dir': { type: 'string' }, seconds: { type: 'string', default: '0.3' }, json: { type: 'boolean', default: false } },
@@ -226,24 +242,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const dataDir = values['data-dir'] ?? path.resolve(repo, '../shared/data/mnist');
   const data = await loadDataset({ dataset: 'mnist', dataDir, offline: true, fallback: false });
-  const rng = new Rng(7);
-  const images = new Float32Array(N * 784); // images: (N, 784), a random training batch
-  let nonzero = 0;
-  for (let i = 0; i < N; i++) {
-    const n = rng.int(data.train.count);
-    for (let p = 0; p < 784; p++) {
-      const v = data.train.images[n * 784 + p];
-      images[i * 784 + p] = v / 255;
-      if (v !== 0) nonzero++;
-    }
-  }
+  const { images, nonzero } = trainingBatch(data.train);
   const rows = measureConvKernels(convWasm(), images, Number(values.seconds));
   const stepMs = rows.filter((r) => r.inStep).reduce((s, r) => s + r.micros, 0) / 1000;
   const stepWall = { one: await measureStep(convWasm(), images, 1), two: await measureStep(convWasm(), images, 2) };
   if (values.json) {
-    console.log(JSON.stringify({ type: 'conv-kernels', nonzeroPixels: nonzero / (N * 784), kernels: rows, stepMsOneThread: stepMs, stepWallMs: stepWall }));
+    console.log(JSON.stringify({ type: 'conv-kernels', nonzeroPixels: nonzero, kernels: rows, stepMsOneThread: stepMs, stepWallMs: stepWall }));
   } else {
-    console.log(`batch ${N}, nonzero pixels ${((100 * nonzero) / (N * 784)).toFixed(1)}%, one thread`);
+    console.log(`batch ${N}, nonzero pixels ${(100 * nonzero).toFixed(1)}%, one thread`);
     for (const r of rows) {
       console.log(`${r.kernel.padEnd(34)} ${r.shape.padEnd(30)} ${(r.micros / 1000).toFixed(3).padStart(8)} ms ${r.gflops > 0 ? r.gflops.toFixed(1).padStart(6) + ' GFLOP/s' : ''}`);
     }
