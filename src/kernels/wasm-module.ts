@@ -14,6 +14,7 @@ export interface WasmExports {
   matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
   matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
   matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number, wt: number): void;
+  adamStepExact(p: number, m: number, v: number, g: number, i0: number, i1: number, beta1: number, c1: number, beta2: number, c2: number, lrT: number, eps: number): void;
   softmax(out: number, x: number, N: number, C: number): void;
   addRowVector(out: number, b: number, r0: number, r1: number, H: number): void;
   sumRows(db: number, dout: number, N: number, H: number): void;

@@ -61,14 +61,6 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     if (m === undefined) partials.set(N * H, (m = kernels.alloc(N, H))); // (N, H)
     return m;
   };
-  const transposes = new Map<number, number>(); // matmulTransB's scratch for W^T, by size
-  /** Room for a (H, D) W^T with rows padded to 4 floats, plus the 28-float block a row's end may read. */
-  const transposeOf = (H: number, D: number): number => {
-    const floats = H * ((D + 3) & ~3) + 28;
-    let p = transposes.get(floats);
-    if (p === undefined) transposes.set(floats, (p = heap.allocBytes(floats * 4)));
-    return p;
-  };
   const splitGrads = new WeakSet<object>(); // weight gradients made by halves on two threads
   // The convnet kernels (and the blocked products), a second instance over the same memory.
   // Made here, before initScale: instantiating writes the module's data segments again, the
@@ -160,8 +152,9 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         else pool!.wait(0);
         if (stepSplit) splitGrads.add(dW.data);
       } else if (inWasm(dense(x))) {
-        // (A batch too large for the buckets' records takes the dense product.)
-        w.matmulTransA(ptr(dW), ptr(dense(x)), ptr(dout), N, D, H);
+        // (A batch too large for the buckets' records takes the dense product.) The blocked
+        // product: the same bits as w.matmulTransA (tested), faster.
+        conv.sgemmTN(dW, dense(x), dout);
       } else {
         js.matmulTransA(dW, dense(x), dout);
       }
@@ -172,7 +165,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransB W', W, D, H);
       assertShape('matmulTransB dx', dx, N, D);
       if (!inWasm(dx) || !inWasm(dout) || !inWasm(W)) return js.matmulTransB(dx, dout, W);
-      w.matmulTransB(ptr(dx), ptr(dout), ptr(W), N, H, D, transposeOf(H, D));
+      // The blocked product: the same bits as w.matmulTransB (tested), faster.
+      conv.sgemmNT(dx, dout, W);
     },
 
     allocInt32(n) {
@@ -251,6 +245,15 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       w.axpy(ptr(y), alpha, ptr(x), low);
       if (pool!.takeBack(0)) w.axpy(ptr(y) + 4 * low, alpha, ptr(x) + 4 * low, n - low);
       else pool!.wait(0);
+    },
+
+    adamStep(p, m, v, g, h) {
+      if (![p, m, v, g].every(inWasm)) return js.adamStep.call(this, p, m, v, g, h);
+      assertShape('adamStep m', m, p.rows, p.cols);
+      assertShape('adamStep v', v, p.rows, p.cols);
+      assertShape('adamStep g', g, p.rows, p.cols);
+      // One pass with the five kernels' numbers (tested).
+      w.adamStepExact(ptr(p), ptr(m), ptr(v), ptr(g), 0, p.rows * p.cols, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lrT, h.eps);
     },
 
     loadImages(set) {

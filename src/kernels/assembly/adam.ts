@@ -4,6 +4,26 @@
 // the same numbers.
 
 /**
+ * Adam's step as the plain kernels make it in five passes (scale, axpy, scale, addSquare,
+ * adaptiveStep), in one pass and with the same numbers: the scalings, the squares' sum and
+ * the step in doubles rounded to float32 at each store, as JavaScript does over a
+ * Float32Array; m's axpy in float32 with alpha in float32 (c1), as the axpy kernel does.
+ * Elements [i0, i1).
+ */
+export function adamStepExact(p: usize, m: usize, v: usize, g: usize, i0: i32, i1: i32, beta1: f64, c1: f32, beta2: f64, c2: f64, lrT: f64, eps: f64): void {
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi: f32 = <f32>(<f64>load<f32>(m + o) * beta1) + c1 * gi;
+    const gd = <f64>gi;
+    const vi = <f32>(<f64>(<f32>(<f64>load<f32>(v + o) * beta2)) + c2 * gd * gd);
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, <f32>(<f64>load<f32>(p + o) - (lrT * <f64>mi) / (Math.sqrt(<f64>vi) + eps)));
+  }
+}
+
+/**
  * For elements [i0, i1) of the parameter p, its gradient g and the moments m, v:
  *   m = beta1 * m + (1 - beta1) * g
  *   v = beta2 * v + (1 - beta2) * g * g
