@@ -9,7 +9,7 @@ import { jsKernels } from './js.js';
 import type { ImageSource, Kernels } from './kernels.js';
 import { opMatrices, type Op } from './ops.js';
 import type { WorkerPool } from './threads/pool.js';
-import { countChunks, JOB_AXPY, JOB_FORWARD, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
+import { countChunks, JOB_AXPY, JOB_FORWARD, JOB_SGEMM_NN, JOB_SGEMM_NT, JOB_SGEMM_TN, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
 import { wasmMemory, type Heap } from './wasm-heap.js';
 import { WasmImageBatch } from './wasm-image-batch.js';
 import { asWasmSource, buildWasmSource, halfPixel, type PagesAhead, type WasmImageSource } from './wasm-image-source.js';
@@ -60,6 +60,29 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     let m = partials.get(N * H);
     if (m === undefined) partials.set(N * H, (m = kernels.alloc(N, H))); // (N, H)
     return m;
+  };
+  // A dense product is split over the threads from this many multiply-adds (a small one costs
+  // more to hand over than it saves).
+  const SPLIT_MULADDS = 1 << 20;
+  /**
+   * Rows [0, M) of a blocked product: the first half on this thread, the second on the worker
+   * (or here too, if the worker has not started it). A row's sums are the same whoever makes
+   * them, so the numbers do not depend on the threads.
+   */
+  const byHalves = (M: number, muladds: number, kind: number, args: (r0: number, r1: number) => number[], run: (r0: number, r1: number) => void): void => {
+    if (!split(M) || muladds < SPLIT_MULADDS) return run(0, M);
+    const h = (M >> 1) & ~3;
+    pool!.post(0, kind, ...args(h, M));
+    run(0, h);
+    if (pool!.takeBack(0)) run(h, M);
+    else pool!.wait(0);
+  };
+  const transposes = new Map<number, Matrix>(); // matmulTransB's W^T for both threads, by shape
+  const transposeOf = (W: Matrix): Matrix => {
+    let t = transposes.get(W.rows * 65536 + W.cols);
+    if (t === undefined) transposes.set(W.rows * 65536 + W.cols, (t = kernels.alloc(W.cols, W.rows))); // (H, D)
+    conv.transpose(t, W);
+    return t;
   };
   const splitGrads = new WeakSet<object>(); // weight gradients made by halves on two threads
   // The convnet kernels (and the blocked products), a second instance over the same memory.
@@ -121,7 +144,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         w.axpy(ptr(out), 1, ptr(second), N * H); // out + 1 * second: exactly out + second
       } else if (inWasm(dense(a))) {
         // The blocked product: the same sums in the same order as w.matmul (tested), faster.
-        conv.sgemmNN(out, dense(a), b);
+        const A = dense(a);
+        byHalves(N, N * D * H, JOB_SGEMM_NN, (r0, r1) => [ptr(out), ptr(A), ptr(b), r0, r1, D, H, 0], (r0, r1) => conv.sgemmNN(out, A, b, [r0, r1]));
       } else {
         js.matmul(out, dense(a), b);
       }
@@ -154,7 +178,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       } else if (inWasm(dense(x))) {
         // (A batch too large for the buckets' records takes the dense product.) The blocked
         // product: the same bits as w.matmulTransA (tested), faster.
-        conv.sgemmTN(dW, dense(x), dout);
+        const X = dense(x);
+        byHalves(D, N * D * H, JOB_SGEMM_TN, (r0, r1) => [ptr(dW), ptr(X), ptr(dout), r0, r1, N, D, H, 0], (r0, r1) => conv.sgemmTN(dW, X, dout, [r0, r1]));
       } else {
         js.matmulTransA(dW, dense(x), dout);
       }
@@ -166,7 +191,9 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransB dx', dx, N, D);
       if (!inWasm(dx) || !inWasm(dout) || !inWasm(W)) return js.matmulTransB(dx, dout, W);
       // The blocked product: the same bits as w.matmulTransB (tested), faster.
-      conv.sgemmNT(dx, dout, W);
+      if (!split(N) || N * D * H < SPLIT_MULADDS) return conv.sgemmNT(dx, dout, W);
+      const Wt = transposeOf(W); // (H, D), read by both threads
+      byHalves(N, N * D * H, JOB_SGEMM_NT, (r0, r1) => [ptr(dx), ptr(dout), ptr(W), r0, r1, H, D, ptr(Wt)], (r0, r1) => conv.sgemmNT(dx, dout, W, [r0, r1], Wt));
     },
 
     allocInt32(n) {
