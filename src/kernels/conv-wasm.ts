@@ -99,13 +99,20 @@ function checkRange(what: string, r: Range, n: number): void {
   }
 }
 
-/** One thread's convnet kernels; `memory`/`heap` to share another thread's (workers). */
-export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; module?: WebAssembly.Module } = {}): ConvWasm {
+/**
+ * One thread's convnet kernels; `memory`/`heap` to share another thread's (workers). With
+ * `remote`, a handle whose calls are handed to `remote` (the export's name and its
+ * arguments) instead of run here: another thread's share, with its own scratch buffers.
+ */
+export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; module?: WebAssembly.Module; remote?: (name: keyof ConvExports, args: number[]) => void } = {}): ConvWasm {
   const fresh = options.memory === undefined ? wasmMemory() : null;
   const memory = options.memory ?? fresh!.memory;
   const heap = options.heap ?? fresh!.heap;
-  const instance = new WebAssembly.Instance(options.module ?? wasmModule(), { env: { memory } });
-  const w = instance.exports as unknown as ConvExports;
+  const remote = options.remote;
+  const w =
+    remote !== undefined
+      ? (new Proxy({}, { get: (_, name) => (...args: (number | boolean)[]) => remote(name as keyof ConvExports, args.map(Number)) }) as ConvExports)
+      : (new WebAssembly.Instance(options.module ?? wasmModule(), { env: { memory } }).exports as unknown as ConvExports);
 
   const scratch = new Map<string, { ptr: number; bytes: number }>();
   /** This handle's scratch block named `name`, at least `bytes` long (grown, never shrunk). */

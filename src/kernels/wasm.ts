@@ -1,7 +1,7 @@
 import type { ImageSet } from '../data/dataset.js';
 import { assertShape, type Matrix } from '../tensor/matrix.js';
 import { pixelValue } from '../tensor/pixel.js';
-import { convWasm, type ConvWasm } from './conv-wasm.js';
+import { convWasm, type ConvWasm, type Range } from './conv-wasm.js';
 import { checkForwardOps } from './forward.js';
 import { denseOf, isImageBatch, setGatherIndices, setSliceIndices, type MatrixOrImages } from './image-batch.js';
 import { countCorrectRange, EVAL_CHUNK, type EvalScratch } from './images.js';
@@ -9,7 +9,7 @@ import { jsKernels } from './js.js';
 import type { ImageSource, Kernels } from './kernels.js';
 import { opMatrices, type Op } from './ops.js';
 import type { WorkerPool } from './threads/pool.js';
-import { countChunks, JOB_AXPY, JOB_FORWARD, JOB_SGEMM_NN, JOB_SGEMM_NT, JOB_SGEMM_TN, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
+import { CONV_CALLS, countChunks, JOB_AXPY, JOB_CONV, JOB_FORWARD, JOB_SGEMM_NN, JOB_SGEMM_NT, JOB_SGEMM_TN, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
 import { wasmMemory, type Heap } from './wasm-heap.js';
 import { WasmImageBatch } from './wasm-image-batch.js';
 import { asWasmSource, buildWasmSource, halfPixel, type PagesAhead, type WasmImageSource } from './wasm-image-source.js';
@@ -75,6 +75,32 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     pool!.post(0, kind, ...args(h, M));
     run(0, h);
     if (pool!.takeBack(0)) run(h, M);
+    else pool!.wait(0);
+  };
+  // The worker's share of a convnet kernel: a handle whose calls are posted to it, with their
+  // arguments in `callArgs` and scratch buffers of its own.
+  const callArgs = heap.allocBytes(32 * 8); // (32) f64 arguments
+  const remoteConv = convWasm({
+    memory,
+    heap,
+    remote: (name, args) => {
+      const index = (CONV_CALLS as readonly string[]).indexOf(name);
+      if (index < 0 || args.length > 32) throw new Error(`conv kernel ${name} cannot run on a worker`);
+      new Float64Array(memory.buffer, callArgs, args.length).set(args);
+      pool!.post(0, JOB_CONV, index, callArgs, args.length);
+    },
+  });
+  /**
+   * A convnet kernel over [0, n) (images or filters): the first half here, the second on the
+   * worker (or here too, if it has not started it). Each image's or filter's numbers are made
+   * the same way whoever makes them.
+   */
+  const inHalves = (n: number, run: (k: ConvWasm, r: Range) => void): void => {
+    if (!split(n)) return run(conv, [0, n]);
+    const h = n >> 1;
+    run(remoteConv, [h, n]);
+    run(conv, [0, h]);
+    if (pool!.takeBack(0)) run(conv, [h, n]);
     else pool!.wait(0);
   };
   const transposes = new Map<number, Matrix>(); // matmulTransB's W^T for both threads, by shape
@@ -206,17 +232,17 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const xd = dense(x);
       if (![out, xd, W, b].every(inWasm)) return js.convForward(out, xd, W, b, shape);
       // The first layer's input is mostly zero pixels: the sparse kernel skips them exactly.
-      conv.convForward(out, xd, W, b, { N: x.rows, ...shape }, { sparse: isImageBatch(x) });
+      const s = { N: x.rows, ...shape }, sparse = isImageBatch(x);
+      inHalves(x.rows, (k, images) => k.convForward(out, xd, W, b, s, { images, sparse }));
     },
 
     convBackward(dx, dW, db, dout, x, W, shape) {
       const xd = dense(x);
       if (![dW, db, dout, xd, W].every(inWasm) || (dx !== null && !inWasm(dx))) return js.convBackward(dx, dW, db, dout, xd, W, shape);
       const s = { N: x.rows, ...shape };
-      const k = conv;
-      k.convWeightGrad(dW, xd, dout, s);
-      k.convBiasGrad(db, dout, s);
-      if (dx !== null) k.convInputGrad(dx, dout, W, s);
+      inHalves(shape.FN, (k, filters) => k.convWeightGrad(dW, xd, dout, s, { filters }));
+      conv.convBiasGrad(db, dout, s);
+      if (dx !== null) inHalves(x.rows, (k, images) => k.convInputGrad(dx, dout, W, s, images));
     },
 
     poolForward(out, argmax, x, shape) {
@@ -227,12 +253,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         where = argmaxes.get(n) ?? heap.int32(n); // (N, C*OH*OW), read by nobody
         argmaxes.set(n, where);
       }
-      conv.maxPoolForward(out, where, x, { N: x.rows, ...shape });
+      const s = { N: x.rows, ...shape };
+      inHalves(x.rows, (k, images) => k.maxPoolForward(out, where, x, s, images));
     },
 
     poolBackward(dx, dout, argmax, shape) {
       if (!inWasm(dx) || !inWasm(dout) || !heap.owns(argmax)) return js.poolBackward(dx, dout, argmax, shape);
-      conv.maxPoolBackward(dx, dout, argmax, { N: dx.rows, ...shape });
+      const s = { N: dx.rows, ...shape };
+      inHalves(dx.rows, (k, images) => k.maxPoolBackward(dx, dout, argmax, s, images));
     },
 
     softmax(out, x) {

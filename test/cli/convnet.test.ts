@@ -107,10 +107,13 @@ describeMnist('SimpleConvNet on MNIST', () => {
     expect(records.find((x) => x.type === 'confusion')!.accuracy).toBe(summary.finalTestAcc);
   });
 
-  it('--threads 1, 2 and 3 give the same numbers bit for bit (the Affine products split by rows)', async () => {
+  it.each([
+    ['SimpleConvNet', ['--arch', 'simple-convnet', '--iters', '20']],
+    ['two convolutions (input gradients, padding)', ['--layers', 'conv:6x3p1,relu,conv:8x3p1,relu,pool:2,affine:30,relu', '--iters', '6']],
+  ])('%s: --threads 1, 2 and 3 give the same numbers bit for bit (kernels split by images, filters or rows)', async (_, args) => {
     const results = [];
     for (const threads of ['1', '2', '3']) {
-      const r = await run(['--arch', 'simple-convnet', '--iters', '20', '--eval-samples', '200', '--threads', threads, '--json', '--quiet', '--data-dir', MNIST_DIR]);
+      const r = await run([...args, '--eval-samples', '200', '--threads', threads, '--json', '--quiet', '--data-dir', MNIST_DIR]);
       expect(r.code, r.stderr).toBe(0);
       const { finalLoss, finalTrainAcc, finalTestAcc } = ndjson(r.stdout).find((x) => x.type === 'summary')!;
       results.push({ finalLoss, finalTrainAcc, finalTestAcc });
