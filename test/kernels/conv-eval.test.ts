@@ -31,16 +31,22 @@ describe('counting correct images with conv ops', () => {
   });
 });
 
+/** A wasm backend, and random (r, c) matrices in it: normal values, each zero with probability `zeros`. */
+async function randomWasm(seed: number) {
+  const { wasmKernels } = await import('../../src/kernels/wasm.js');
+  const k = wasmKernels();
+  const rng = new Rng(seed);
+  const rnd = (r: number, c: number, zeros = 0, scale = 1) => {
+    const m = k.alloc(r, c);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < zeros ? 0 : scale * rng.normal();
+    return m;
+  };
+  return { k, rnd };
+}
+
 describe('the dense products behind the Affine on the wasm backend', () => {
   it('gives the plain kernel matmul bit for bit, and leaves the pixel scale table alone', async () => {
-    const { wasmKernels } = await import('../../src/kernels/wasm.js');
-    const k = wasmKernels();
-    const rng = new Rng(2);
-    const rnd = (r: number, c: number, zeros = 0) => {
-      const m = k.alloc(r, c);
-      for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < zeros ? 0 : rng.normal();
-      return m;
-    };
+    const { k, rnd } = await randomWasm(2);
     for (const [N, D, H] of [[100, 50, 10], [100, 4320, 100], [7, 33, 13]]) {
       const A = rnd(N, D, 0.5), B = rnd(D, H), plain = k.alloc(N, H), out = k.alloc(N, H);
       k.exports.matmul(plain.data.byteOffset, A.data.byteOffset, B.data.byteOffset, 0, N, D, H);
@@ -70,22 +76,15 @@ describe('the dense products behind the Affine on the wasm backend', () => {
 
 describe("Adam's step on the wasm backend", () => {
   it('gives the five plain kernels (scale, axpy, scale, addSquare, adaptiveStep) bit for bit', async () => {
-    const { wasmKernels } = await import('../../src/kernels/wasm.js');
-    const k = wasmKernels();
-    const rng = new Rng(5);
-    const rnd = (r: number, c: number, s = 1) => {
-      const m = k.alloc(r, c);
-      for (let i = 0; i < m.data.length; i++) m.data[i] = s * rng.normal();
-      return m;
-    };
+    const { k, rnd } = await randomWasm(5);
     const rows = 37, cols = 101; // 3737 values: not a multiple of 4
     const copy = (a: { data: Float32Array }) => {
       const m = k.alloc(rows, cols);
       m.data.set(a.data);
       return m;
     };
-    const [p, m, g] = [rnd(rows, cols), rnd(rows, cols, 0.1), rnd(rows, cols, 0.3)];
-    const v = rnd(rows, cols, 0.1);
+    const [p, m, g] = [rnd(rows, cols), rnd(rows, cols, 0, 0.1), rnd(rows, cols, 0, 0.3)];
+    const v = rnd(rows, cols, 0, 0.1);
     for (let i = 0; i < v.data.length; i++) v.data[i] *= v.data[i];
     const [p2, m2, v2] = [copy(p), copy(m), copy(v)];
     for (const t of [1, 2, 3]) {
