@@ -9,7 +9,7 @@ import { jsKernels } from './js.js';
 import type { ImageSource, Kernels } from './kernels.js';
 import { opMatrices, type Op } from './ops.js';
 import type { WorkerPool } from './threads/pool.js';
-import { CONV_CALLS, countChunks, JOB_AXPY, JOB_CONV, JOB_FORWARD, JOB_SGEMM_NN, JOB_SGEMM_NT, JOB_SGEMM_TN, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
+import { KERNEL_CALLS, countChunks, JOB_AXPY, JOB_CALL, JOB_FORWARD, JOB_SGEMM_NN, JOB_SGEMM_NT, JOB_SGEMM_TN, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
 import { wasmMemory, type Heap } from './wasm-heap.js';
 import { WasmImageBatch } from './wasm-image-batch.js';
 import { asWasmSource, buildWasmSource, halfPixel, type PagesAhead, type WasmImageSource } from './wasm-image-source.js';
@@ -80,16 +80,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   // The worker's share of a convnet kernel: a handle whose calls are posted to it, with their
   // arguments in `callArgs` and scratch buffers of its own.
   const callArgs = heap.allocBytes(32 * 8); // (32) f64 arguments
-  const remoteConv = convWasm({
-    memory,
-    heap,
-    remote: (name, args) => {
-      const index = (CONV_CALLS as readonly string[]).indexOf(name);
-      if (index < 0 || args.length > 32) throw new Error(`conv kernel ${name} cannot run on a worker`);
-      new Float64Array(memory.buffer, callArgs, args.length).set(args);
-      pool!.post(0, JOB_CONV, index, callArgs, args.length);
-    },
-  });
+  /** Posts kernel export `name` with `args` to the worker. */
+  const postCall = (name: string, args: number[]): void => {
+    const index = (KERNEL_CALLS as readonly string[]).indexOf(name);
+    if (index < 0 || args.length > 32) throw new Error(`kernel ${name} cannot run on a worker`);
+    new Float64Array(memory.buffer, callArgs, args.length).set(args);
+    pool!.post(0, JOB_CALL, index, callArgs, args.length);
+  };
+  const remoteConv = convWasm({ memory, heap, remote: postCall });
   /**
    * A convnet kernel over [0, n) (images or filters): the first half here, the second on the
    * worker (or here too, if it has not started it). Each image's or filter's numbers are made
@@ -307,8 +305,16 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('adamStep m', m, p.rows, p.cols);
       assertShape('adamStep v', v, p.rows, p.cols);
       assertShape('adamStep g', g, p.rows, p.cols);
-      // One pass with the five kernels' numbers (tested).
-      w.adamStepExact(ptr(p), ptr(m), ptr(v), ptr(g), 0, p.rows * p.cols, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lrT, h.eps);
+      // One pass with the five kernels' numbers (tested); elementwise, so a large parameter is
+      // split over the worker.
+      const n = p.rows * p.cols;
+      const args = (i0: number, i1: number) => [ptr(p), ptr(m), ptr(v), ptr(g), i0, i1, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lrT, h.eps] as const;
+      if (!split(SPLIT_ROWS) || n < 1 << 16) return w.adamStepExact(...args(0, n));
+      const half = (n >> 1) & ~3;
+      postCall('adamStepExact', [...args(half, n)]);
+      w.adamStepExact(...args(0, half));
+      if (pool!.takeBack(0)) w.adamStepExact(...args(half, n));
+      else pool!.wait(0);
     },
 
     loadImages(set) {

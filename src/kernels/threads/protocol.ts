@@ -35,9 +35,10 @@ export const JOB_EXIT = 6; // the worker's loop ends and the thread exits
 export const JOB_SGEMM_NN = 7;
 export const JOB_SGEMM_TN = 8;
 export const JOB_SGEMM_NT = 9;
-// A convnet kernel: CONV_CALLS[a0] with the a2 f64 arguments at byte offset a1.
-export const JOB_CONV = 10;
-export const CONV_CALLS = ['convForward', 'convForwardDirect', 'convWeightGrad', 'convInputGrad', 'maxPoolForward', 'maxPoolBackward'] as const;
+// A kernel export with many arguments (the convnet's, Adam's): KERNEL_CALLS[a0] with the a2
+// f64 arguments at byte offset a1.
+export const JOB_CALL = 10;
+export const KERNEL_CALLS = ['convForward', 'convForwardDirect', 'convWeightGrad', 'convInputGrad', 'maxPoolForward', 'maxPoolBackward', 'adamStepExact'] as const;
 
 /**
  * How long a waiting thread spins before it sleeps, in milliseconds: longer than the gap
