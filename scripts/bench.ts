@@ -14,6 +14,14 @@
  * OpenBLAS builds, are removed for that command alone (they would pin a slower core).
  * Also reported: `nn-train --help` start-up time, and GFLOP/s of the first layer's forward and
  * weight-gradient kernels at batch 100, counted as dense products (2·100·784·50 each).
+ *
+ *   npm run bench -- --arch simple-convnet [--runs N] [--epochs N] [--data-dir DIR] [--json]
+ *
+ * The book's SimpleConvNet instead (batch 100, Adam, 600 steps an epoch, 1000-image
+ * evaluations after each epoch): nn-train against scripts/numpy-convnet.py (NumPy im2col,
+ * float32), alternating, and GFLOP/s of the step's conv and Affine kernels on one thread
+ * (scripts/conv-kernel-bench.ts). Its wall time includes each program's final evaluation:
+ * nn-train's on the full train and test sets, NumPy's on the test set.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +31,8 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/data/datasets.js';
 import { createKernels } from '../src/kernels/index.js';
 import { measureFirstLayer, type KernelRates } from './kernel-bench.js';
+import { measureConvKernels, trainingBatch } from './conv-kernel-bench.js';
+import { convWasm } from '../src/kernels/conv-wasm.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,12 +42,14 @@ interface Options {
   iters: number;
   float64: boolean;
   json: boolean;
+  arch: 'mlp' | 'simple-convnet';
+  epochs: number;
 }
 
 function parseArgs(argv: string[]): Options {
   // The real MNIST the tests use: NN_TRAIN_MNIST_DIR, by default ../shared/data/mnist beside the project.
   const dataDir = path.resolve(REPO, process.env.NN_TRAIN_MNIST_DIR || '../shared/data/mnist');
-  const o: Options = { runs: 3, dataDir, iters: 10000, float64: false, json: false };
+  const o: Options = { runs: 3, dataDir, iters: 10000, float64: false, json: false, arch: 'mlp', epochs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -55,8 +67,14 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--data-dir') o.dataDir = path.resolve(value());
     else if (a === '--float64') o.float64 = true;
     else if (a === '--json') o.json = true;
+    else if (a === '--epochs') o.epochs = count(value());
+    else if (a === '--arch') {
+      const v = value();
+      if (v !== 'mlp' && v !== 'simple-convnet') fail(`--arch must be mlp or simple-convnet, got ${v}`);
+      o.arch = v;
+    }
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--runs N] [--data-dir DIR] [--iters N] [--float64] [--json]\n');
+      process.stdout.write('usage: npm run bench -- [--runs N] [--data-dir DIR] [--iters N] [--float64] [--json]\n       npm run bench -- --arch simple-convnet [--runs N] [--epochs N] [--data-dir DIR] [--json]\n');
       process.exit(0);
     } else fail(`unknown option ${a}`);
   }
@@ -127,7 +145,12 @@ function summarize(name: string, runs: { m: Measured; rec: Record<string, unknow
 }
 
 function nnTrain(o: Options, dtype: string): { m: Measured; rec: Record<string, unknown> } {
-  const m = measure(['node', 'bin/nn-train.js', '--iters', String(o.iters), '--dtype', dtype, '--json', '--quiet', '--offline', '--no-fallback', '--data-dir', o.dataDir]);
+  return nnTrainRun(o, ['--iters', String(o.iters), '--dtype', dtype]);
+}
+
+/** One nn-train run with `flags`, and its summary record. */
+function nnTrainRun(o: Options, flags: string[]): { m: Measured; rec: Record<string, unknown> } {
+  const m = measure(['node', 'bin/nn-train.js', ...flags, '--json', '--quiet', '--offline', '--no-fallback', '--data-dir', o.dataDir]);
   const rec = m.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -137,10 +160,16 @@ function nnTrain(o: Options, dtype: string): { m: Measured; rec: Record<string, 
   return { m, rec };
 }
 
-function numpy(o: Options, dtype: string): { m: Measured; rec: Record<string, unknown> } {
+/** The environment for NumPy: without the variables that would pin OpenBLAS to a slower core. */
+function numpyEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+function numpy(o: Options, dtype: string): { m: Measured; rec: Record<string, unknown> } {
+  const env = numpyEnv();
   const m = measure(['python3', 'scripts/numpy-reference.py', o.dataDir, '--dtype', dtype, '--iters', String(o.iters)], env);
   return { m, rec: JSON.parse(m.stdout.trim().split('\n').pop()!) as Record<string, unknown> };
 }
@@ -180,6 +209,65 @@ async function kernelRates(o: Options): Promise<KernelRates[]> {
   return rates;
 }
 
+/**
+ * The SimpleConvNet comparison: nn-train and scripts/numpy-convnet.py alternating, then the
+ * step's kernels on one thread.
+ */
+async function convnetBench(o: Options): Promise<void> {
+  const runs: { nn: { m: Measured; rec: Record<string, unknown> }[]; np: { m: Measured; rec: Record<string, unknown> }[] } = { nn: [], np: [] };
+  for (let r = 1; r <= o.runs; r++) {
+    process.stderr.write(`run ${r}/${o.runs}: nn-train simple-convnet`);
+    runs.nn.push(nnTrainRun(o, ['--arch', 'simple-convnet', '--epochs', String(o.epochs)]));
+    process.stderr.write(', numpy simple-convnet\n');
+    const m = measure(['python3', 'scripts/numpy-convnet.py', '--data-dir', o.dataDir, '--epochs', String(o.epochs)], numpyEnv());
+    const rec = JSON.parse(m.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    // Its train accuracy is on the first 1000 images (nn-train's final one is on all 60,000).
+    runs.np.push({ m, rec: { ...rec, finalTrainAcc: rec.trainAcc } });
+  }
+  process.stderr.write('convnet kernels\n');
+  const data = await loadDataset({ dataset: 'mnist', dataDir: o.dataDir, offline: true, fallback: false });
+  const kernels = measureConvKernels(convWasm(), trainingBatch(data.train).images, 0.3);
+  const iterations = Number(runs.nn[0].rec.iterations);
+  const results = [summarize('nn-train', runs.nn), summarize('numpy float32', runs.np, `OpenBLAS ${String(runs.np[0].rec.openblasCore)}`)];
+  const [nn, np] = results;
+  const msPerStep = (r: Result) => (1000 * r.trainSeconds) / iterations;
+  const record = {
+    type: 'bench-convnet',
+    arch: o.arch,
+    epochs: o.epochs,
+    iterations,
+    runs: o.runs,
+    dataDir: o.dataDir,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: os.loadavg() },
+    results: results.map((r) => ({ ...r, msPerStep: msPerStep(r) })),
+    ratioWall: nn.wallSeconds / np.wallSeconds, // nn-train / NumPy, whole-process wall time
+    ratioWallPerRun: nn.walls.map((wall, i) => wall / np.walls[i]),
+    testAccDiffPoints: (nn.finalTestAcc - np.finalTestAcc) * 100,
+    kernels, // one thread, CPU time; GFLOP/s counted as dense products
+  };
+  if (o.json) {
+    process.stdout.write(JSON.stringify(record) + '\n');
+    return;
+  }
+  const lines = [
+    `SimpleConvNet: ${o.epochs} epoch(s), ${iterations} steps, median of ${o.runs} run(s), ${record.machine.cpus} cores (${record.machine.model}), load average ${record.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+    '',
+    `${'program'.padEnd(16)}${'wall s'.padStart(9)}${'train s'.padStart(9)}${'ms/step'.padStart(9)}${'train acc'.padStart(11)}${'test acc'.padStart(10)}${'peak RSS'.padStart(10)}${'vs numpy'.padStart(10)}`,
+    ...results.map(
+      (r) =>
+        `${r.name.padEnd(16)}${r.wallSeconds.toFixed(2).padStart(9)}${r.trainSeconds.toFixed(2).padStart(9)}${msPerStep(r).toFixed(1).padStart(9)}${r.finalTrainAcc.toFixed(4).padStart(11)}${r.finalTestAcc.toFixed(4).padStart(10)}${(r.peakRssMb.toFixed(0) + ' MB').padStart(10)}${((r.wallSeconds / np.wallSeconds).toFixed(2) + 'x').padStart(10)}${r.note ? `  ${r.note}` : ''}`,
+    ),
+    '',
+    `nn-train / numpy wall time: ${record.ratioWall.toFixed(2)}x; test accuracy difference ${record.testAccDiffPoints.toFixed(2)} points`,
+    `  run by run: ${record.ratioWallPerRun.map((r) => `${r.toFixed(2)}x`).join(' ')} (nn-train ${nn.walls.map((w) => w.toFixed(2)).join(' ')} s; numpy ${np.walls.map((w) => w.toFixed(2)).join(' ')} s)`,
+    '  (train acc: nn-train on all 60,000 training images, NumPy on the first 1000)',
+    '',
+    'The step\'s kernels at batch 100, one thread (GFLOP/s as dense products):',
+    ...kernels.map((k) => `  ${k.kernel.padEnd(34)} ${k.shape.padEnd(30)} ${(k.micros / 1000).toFixed(3).padStart(8)} ms${k.gflops > 0 ? k.gflops.toFixed(1).padStart(8) + ' GFLOP/s' : ''}`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   // What bin/nn-train.js runs: the bundle (npm run build writes it last) and the kernels.
@@ -189,6 +277,7 @@ async function main(): Promise<void> {
   for (const f of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte']) {
     if (!existsSync(path.join(o.dataDir, f + '.gz')) && !existsSync(path.join(o.dataDir, f))) fail(`no MNIST in ${o.dataDir} (${f}.gz missing); use --data-dir`);
   }
+  if (o.arch === 'simple-convnet') return convnetBench(o);
   const progress = (s: string) => process.stderr.write(s);
   const runs: Record<string, { m: Measured; rec: Record<string, unknown> }[]> = { nn32: [], np32: [], np64: [], nn64: [] };
   for (let r = 1; r <= o.runs; r++) {

@@ -49,16 +49,14 @@ function expectLength(what: string, a: ArrayLike<number>, n: number): void {
 }
 
 /**
- * The book's im2col (common/util.py): col (N*OH*OW, C*FH*FW), one row per output position
- * (n, oh, ow), holding the window it sees, channel by channel, zero where it hangs over the
- * padding.
+ * Calls visit(colIndex, xIndex) for every entry of the book's col (N*OH*OW, C*FH*FW): row
+ * (n, oh, ow), column (c, i, j), and the index in x (N, C*H*W) of the pixel that entry sees,
+ * or -1 where the window hangs over the padding. Both im2col and col2im are this walk.
  */
-export function im2col(col: FloatArray, x: ArrayLike<number>, s: ConvShape): void {
+function forEachWindowEntry(s: ConvShape, visit: (colIndex: number, xIndex: number) => void): void {
   const { N, C, H, W, FH, FW, stride, pad } = s;
   const { OH, OW } = convOutputSize(s);
   const K = C * FH * FW;
-  expectLength('im2col x (N, C*H*W)', x, N * C * H * W);
-  expectLength('im2col col (N*OH*OW, C*FH*FW)', col, N * OH * OW * K);
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
@@ -69,7 +67,7 @@ export function im2col(col: FloatArray, x: ArrayLike<number>, s: ConvShape): voi
             for (let j = 0; j < FW; j++) {
               const xx = ow * stride - pad + j;
               const inside = y >= 0 && y < H && xx >= 0 && xx < W;
-              col[row + (c * FH + i) * FW + j] = inside ? x[((n * C + c) * H + y) * W + xx] : 0;
+              visit(row + (c * FH + i) * FW + j, inside ? ((n * C + c) * H + y) * W + xx : -1);
             }
           }
         }
@@ -78,35 +76,36 @@ export function im2col(col: FloatArray, x: ArrayLike<number>, s: ConvShape): voi
   }
 }
 
+/** The number of entries of col (N*OH*OW, C*FH*FW), checking the shape. */
+function colLength(s: ConvShape): number {
+  const { OH, OW } = convOutputSize(s);
+  return s.N * OH * OW * s.C * s.FH * s.FW;
+}
+
+/**
+ * The book's im2col (common/util.py): col (N*OH*OW, C*FH*FW), one row per output position
+ * (n, oh, ow), holding the window it sees, channel by channel, zero where it hangs over the
+ * padding.
+ */
+export function im2col(col: FloatArray, x: ArrayLike<number>, s: ConvShape): void {
+  expectLength('im2col col (N*OH*OW, C*FH*FW)', col, colLength(s));
+  expectLength('im2col x (N, C*H*W)', x, s.N * s.C * s.H * s.W);
+  forEachWindowEntry(s, (e, at) => {
+    col[e] = at >= 0 ? x[at] : 0;
+  });
+}
+
 /**
  * The book's col2im: the adjoint of im2col. dx (N, C*H*W) = the sum, over every window
  * that saw a pixel, of that window's entry in col (N*OH*OW, C*FH*FW); padding is dropped.
  */
 export function col2im(dx: FloatArray, col: ArrayLike<number>, s: ConvShape): void {
-  const { N, C, H, W, FH, FW, stride, pad } = s;
-  const { OH, OW } = convOutputSize(s);
-  const K = C * FH * FW;
-  expectLength('col2im dx (N, C*H*W)', dx, N * C * H * W);
-  expectLength('col2im col (N*OH*OW, C*FH*FW)', col, N * OH * OW * K);
+  expectLength('col2im col (N*OH*OW, C*FH*FW)', col, colLength(s));
+  expectLength('col2im dx (N, C*H*W)', dx, s.N * s.C * s.H * s.W);
   dx.fill(0);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const row = ((n * OH + oh) * OW + ow) * K;
-        for (let c = 0; c < C; c++) {
-          for (let i = 0; i < FH; i++) {
-            const y = oh * stride - pad + i;
-            if (y < 0 || y >= H) continue;
-            for (let j = 0; j < FW; j++) {
-              const xx = ow * stride - pad + j;
-              if (xx < 0 || xx >= W) continue;
-              dx[((n * C + c) * H + y) * W + xx] += col[row + (c * FH + i) * FW + j];
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachWindowEntry(s, (e, at) => {
+    if (at >= 0) dx[at] += col[e];
+  });
 }
 
 /** The filters' shape: FN filters over the input's C channels, each FH x FW. */

@@ -16,12 +16,16 @@ export interface ConvExports {
   sgemmNT(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, Bt: number, transposed: boolean): void;
   transpose(Bt: number, B: number, N: number, K: number): void;
   convForward(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, colT: number): void;
-  convForwardSparse(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, wt: number, acc: number, list: number): void;
+  convForwardDirect(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, img: number, rows: number): void;
   convWeightGrad(dW: number, x: number, dout: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, img: number, dwAcc: number, list: number): void;
   convBiasGrad(db: number, dout: number, N: number, f0: number, f1: number, FN: number, P: number): void;
   convInputGrad(dx: number, dout: number, W: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, dcol: number): void;
+  convReluPoolForward(pooled: number, argmax: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, img: number, rows: number, band: number): void;
+  convWeightGradPooled(dW: number, x: number, dpooled: number, pooled: number, argmax: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, OH: number, OW: number, acc: number, list: number): void;
+  convBiasGradPooled(db: number, dpooled: number, pooled: number, N: number, f0: number, f1: number, FN: number, PQ: number): void;
   maxPoolForward(out: number, argmax: number, x: number, n0: number, n1: number, C: number, H: number, W: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number): void;
   maxPoolBackward(dx: number, dout: number, argmax: number, n0: number, n1: number, D: number, Q: number): void;
+  adamUpdate(p: number, m: number, v: number, g: number, i0: number, i1: number, beta1: number, beta2: number, lrT: number, eps: number): void;
 }
 
 /** A range [start, end) of what a call writes; the whole when left out. */
@@ -51,8 +55,8 @@ export interface ConvWasm {
 
   /**
    * out (N, FN*OH*OW) = the convolution of x (N, C*H*W) with W (FN, C*FH*FW) plus b (1, FN),
-   * images `images`. `sparse`: walk each image's nonzero pixels (the same numbers, faster
-   * when most pixels are zero, as MNIST's are).
+   * images `images`. `sparse` (stride 1): straight from the image, skipping its empty rows
+   * (the same numbers, faster when many rows are blank, as MNIST's are).
    */
   convForward(out: Matrix, x: Matrix, W: Matrix, b: Matrix, s: FilterShape, options?: { images?: Range; sparse?: boolean }): void;
   /** dW (FN, C*FH*FW) = the weight gradient over images `images`, filters `filters` of dW. */
@@ -65,6 +69,28 @@ export interface ConvWasm {
   maxPoolForward(out: Matrix, argmax: Int32Array, x: Matrix, s: ConvShape, images?: Range): void;
   /** dx (N, C*H*W) = dout (N, C*OH*OW) routed to the argmax, images `images`. */
   maxPoolBackward(dx: Matrix, dout: Matrix, argmax: Int32Array, s: ConvShape, images?: Range): void;
+
+  /**
+   * The first block fused (convolution stride 1 -> ReLU -> max-pool 2x2 stride 2): pooled
+   * (N, FN*OH/2*OW/2) and argmax (an index into an image's FN*OH*OW activations) exactly as
+   * convForward, reluForward and maxPoolForward give them, without the activations.
+   */
+  convReluPoolForward(pooled: Matrix, argmax: Int32Array, x: Matrix, W: Matrix, b: Matrix, s: FilterShape, images?: Range): void;
+  /**
+   * Its weight gradient from dpooled (N, FN*OH/2*OW/2): convWeightGrad of the gradient the
+   * pool and ReLU would route back, to float32 round-off (stride 1, no padding, C*FH <= 5,
+   * FW <= 8: the book's first layer). Filters `filters`, images `images`.
+   */
+  convWeightGradPooled(dW: Matrix, x: Matrix, dpooled: Matrix, pooled: Matrix, argmax: Int32Array, s: FilterShape, options?: { images?: Range; filters?: Range }): void;
+  /** Its bias gradient: dpooled summed where pooled > 0, filters `filters`. */
+  convBiasGradPooled(db: Matrix, dpooled: Matrix, pooled: Matrix, s: FilterShape, filters?: Range): void;
+
+  /**
+   * Adam's step in one pass over elements `range` of p (m, v: its moments, g: its gradient):
+   * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; p -= lrT m / (sqrt(v) + eps),
+   * in float32.
+   */
+  adamUpdate(p: Matrix, m: Matrix, v: Matrix, g: Matrix, h: { beta1: number; beta2: number; lrT: number; eps: number }, range?: Range): void;
 }
 
 function checkRange(what: string, r: Range, n: number): void {
@@ -73,13 +99,20 @@ function checkRange(what: string, r: Range, n: number): void {
   }
 }
 
-/** One thread's convnet kernels; `memory`/`heap` to share another thread's (workers). */
-export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; module?: WebAssembly.Module } = {}): ConvWasm {
+/**
+ * One thread's convnet kernels; `memory`/`heap` to share another thread's (workers). With
+ * `remote`, a handle whose calls are handed to `remote` (the export's name and its
+ * arguments) instead of run here: another thread's share, with its own scratch buffers.
+ */
+export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; module?: WebAssembly.Module; remote?: (name: keyof ConvExports, args: number[]) => void } = {}): ConvWasm {
   const fresh = options.memory === undefined ? wasmMemory() : null;
   const memory = options.memory ?? fresh!.memory;
   const heap = options.heap ?? fresh!.heap;
-  const instance = new WebAssembly.Instance(options.module ?? wasmModule(), { env: { memory } });
-  const w = instance.exports as unknown as ConvExports;
+  const remote = options.remote;
+  const w =
+    remote !== undefined
+      ? (new Proxy({}, { get: (_, name) => (...args: (number | boolean)[]) => remote(name as keyof ConvExports, args.map(Number)) }) as ConvExports)
+      : (new WebAssembly.Instance(options.module ?? wasmModule(), { env: { memory } }).exports as unknown as ConvExports);
 
   const scratch = new Map<string, { ptr: number; bytes: number }>();
   /** This handle's scratch block named `name`, at least `bytes` long (grown, never shrunk). */
@@ -102,6 +135,17 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
     const { OH, OW } = convOutputSize(s);
     if (!Number.isInteger(s.FN) || s.FN < 1) throw new RangeError(`conv: FN must be an integer >= 1, got ${s.FN}`);
     return { OH, OW, K: s.C * s.FH * s.FW, P: OH * OW, D: s.C * s.H * s.W };
+  };
+
+  /** The fused first block's sizes, checked: stride 1, even activations for 2x2 pooling. */
+  const pooledSizes = (s: FilterShape) => {
+    const z = filterSizes(s);
+    if (s.stride !== 1) throw new RangeError(`convReluPool: the fused first block needs stride 1, got ${s.stride}`);
+    if (z.OH % 2 !== 0 || z.OW % 2 !== 0) throw new RangeError(`convReluPool: 2x2 pooling needs even activations, got ${z.OH}x${z.OW}`);
+    return { ...z, PQ: (z.OH / 2) * (z.OW / 2) };
+  };
+  const checkArgmax = (what: string, argmax: Int32Array, n: number) => {
+    if (argmax.length !== n) throw new RangeError(`${what} argmax: expected ${n} values, got ${argmax.length}`);
   };
 
   return {
@@ -157,12 +201,10 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       assertShape('convForward out', out, s.N, s.FN * P);
       checkRange('convForward images', images, s.N);
       const [n0, n1] = images;
-      if (sparse) {
-        const FN4 = (s.FN + 3) & ~3;
-        const wt = scratchOf('wt', K * FN4 * 4); // wt: (K, FN4)
-        const acc = scratchOf('acc', P * FN4 * 4); // acc: (P, FN4)
-        const list = scratchOf('list', D * 8); // list: (C*H*W) entries (u32 index, f32 value)
-        w.convForwardSparse(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, wt, acc, list);
+      if (sparse && s.stride === 1) {
+        const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 16) * 4); // img: (C, H+2pad, W+2pad+16)
+        const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad + 2 * s.FH) * 4); // rows: (C, H+2pad) i32, then (C*FH, 2) i32
+        w.convForwardDirect(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, img, rows);
       } else {
         const colT = scratchOf('colT', K * P * 4); // colT: (K, P)
         w.convForward(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, colT);
@@ -178,8 +220,8 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       checkRange('convWeightGrad filters', filters, s.FN);
       const FW8 = (s.FW + 7) & ~7;
       const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 8) * 4); // img: (C, H+2pad, W+2pad+8)
-      const dwAcc = scratchOf('dwAcc', (filters[1] - filters[0]) * s.C * s.FH * FW8 * 4); // dwAcc: (filters, C*FH, FW8)
-      const list = scratchOf('plist', P * 8); // list: (P) entries
+      const dwAcc = scratchOf('dwAcc', Math.max(filters[1] - filters[0], 1) * Math.max(s.C * s.FH, 5) * FW8 * 4); // dwAcc: (filters, C*FH, FW8)
+      const list = scratchOf('plist', (P + 4) * 8); // list: (P + 4) entries
       w.convWeightGrad(ptr(dW), ptr(x), ptr(dout), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, img, dwAcc, list);
     },
 
@@ -219,6 +261,52 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       if (argmax.length !== s.N * Q) throw new RangeError(`maxPoolBackward argmax: expected ${s.N * Q} values, got ${argmax.length}`);
       checkRange('maxPoolBackward images', images, s.N);
       w.maxPoolBackward(ptr(dx), ptr(dout), ptr(argmax), images[0], images[1], D, Q);
+    },
+
+    convReluPoolForward(pooled, argmax, x, W, b, s, images = [0, s.N]) {
+      const { OH, OW, K, D, PQ } = pooledSizes(s);
+      assertShape('convReluPoolForward x', x, s.N, D);
+      assertShape('convReluPoolForward W', W, s.FN, K);
+      assertShape('convReluPoolForward b', b, 1, s.FN);
+      assertShape('convReluPoolForward pooled', pooled, s.N, s.FN * PQ);
+      checkArgmax('convReluPoolForward', argmax, s.N * s.FN * PQ);
+      checkRange('convReluPoolForward images', images, s.N);
+      const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 16) * 4); // img: (C, H+2pad, W+2pad+16)
+      const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad + 2 * s.FH) * 4); // rows: (C, H+2pad) i32, then (C*FH, 2) i32
+      const band = scratchOf('band', s.FN * 2 * (OW + 4) * 4); // band: (FN, 2, OW+4)
+      w.convReluPoolForward(ptr(pooled), ptr(argmax), ptr(x), ptr(W), ptr(b), images[0], images[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, img, rows, band);
+    },
+
+    convWeightGradPooled(dW, x, dpooled, pooled, argmax, s, { images = [0, s.N] as Range, filters = [0, s.FN] as Range } = {}) {
+      const { OH, OW, K, D, PQ } = pooledSizes(s);
+      if (s.pad !== 0 || s.C * s.FH > 5 || s.FW > 8) {
+        throw new RangeError(`convWeightGradPooled: needs pad 0, C*FH <= 5 and FW <= 8, got pad ${s.pad}, C*FH ${s.C * s.FH}, FW ${s.FW}`);
+      }
+      assertShape('convWeightGradPooled x', x, s.N, D);
+      assertShape('convWeightGradPooled dpooled', dpooled, s.N, s.FN * PQ);
+      assertShape('convWeightGradPooled pooled', pooled, s.N, s.FN * PQ);
+      assertShape('convWeightGradPooled dW', dW, s.FN, K);
+      checkArgmax('convWeightGradPooled', argmax, s.N * s.FN * PQ);
+      checkRange('convWeightGradPooled images', images, s.N);
+      checkRange('convWeightGradPooled filters', filters, s.FN);
+      const acc = scratchOf('acc40', 40 * 4); // acc: (10, 4)
+      const list = scratchOf('plist', (PQ + 4) * 8); // list: (OH/2*OW/2 + 4) entries
+      w.convWeightGradPooled(ptr(dW), ptr(x), ptr(dpooled), ptr(pooled), ptr(argmax), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, OH, OW, acc, list);
+    },
+
+    convBiasGradPooled(db, dpooled, pooled, s, filters = [0, s.FN]) {
+      const { PQ } = pooledSizes(s);
+      assertShape('convBiasGradPooled dpooled', dpooled, s.N, s.FN * PQ);
+      assertShape('convBiasGradPooled pooled', pooled, s.N, s.FN * PQ);
+      assertShape('convBiasGradPooled db', db, 1, s.FN);
+      checkRange('convBiasGradPooled filters', filters, s.FN);
+      w.convBiasGradPooled(ptr(db), ptr(dpooled), ptr(pooled), s.N, filters[0], filters[1], s.FN, PQ);
+    },
+
+    adamUpdate(p, m, v, g, h, range = [0, p.rows * p.cols]) {
+      for (const [name, a] of [['m', m], ['v', v], ['g', g]] as const) assertShape(`adamUpdate ${name}`, a, p.rows, p.cols);
+      checkRange('adamUpdate range', range, p.rows * p.cols);
+      w.adamUpdate(ptr(p), ptr(m), ptr(v), ptr(g), range[0], range[1], h.beta1, h.beta2, h.lrT, h.eps);
     },
   };
 }

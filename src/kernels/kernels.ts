@@ -79,6 +79,12 @@ export interface Kernels {
   addSquare(y: Matrix, alpha: number, x: Matrix): void;
   /** p -= lr * m / (sqrt(v) + eps), elementwise: the AdaGrad and Adam step (book section 6.1.5-6). */
   adaptiveStep(p: Matrix, lr: number, m: Matrix, v: Matrix, eps: number): void;
+  /**
+   * Adam's step for one parameter (book section 6.1.6): exactly scale(m, beta1), axpy(m,
+   * 1 - beta1, g), scale(v, beta2), addSquare(v, 1 - beta2, g), adaptiveStep(p, lrT, m, v,
+   * eps) in that order, as one call so that a backend can make it one pass over the arrays.
+   */
+  adamStep(p: Matrix, m: Matrix, v: Matrix, g: Matrix, h: { beta1: number; beta2: number; lrT: number; eps: number }): void;
 
   /** Prepares a set's images for gatherImages/sliceImages (cached: same set, same source). */
   loadImages(set: ImageSet): ImageSource;

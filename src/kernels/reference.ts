@@ -181,6 +181,15 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
       for (let i = 0; i < p.data.length; i++) p.data[i] -= (lr * m.data[i]) / (Math.sqrt(v.data[i]) + eps);
     },
 
+    adamStep(p, m, v, g, { beta1, beta2, lrT, eps }) {
+      // `this`: the kernels object it is called on, so that a backend's own axpy, scale... run.
+      this.scale(m, beta1);
+      this.axpy(m, 1 - beta1, g);
+      this.scale(v, beta2);
+      this.addSquare(v, 1 - beta2, g);
+      this.adaptiveStep(p, lrT, m, v, eps);
+    },
+
     // Images stay uint8 in their set; a kernel that reads a batch reads its dense copy.
     loadImages(set) {
       let source = sources.get(set);

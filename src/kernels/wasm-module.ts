@@ -14,6 +14,7 @@ export interface WasmExports {
   matmul(out: number, a: number, b: number, r0: number, r1: number, D: number, H: number): void;
   matmulTransA(dW: number, x: number, dout: number, N: number, D: number, H: number): void;
   matmulTransB(dx: number, dout: number, W: number, N: number, H: number, D: number, wt: number): void;
+  adamStepExact(p: number, m: number, v: number, g: number, i0: number, i1: number, beta1: number, c1: number, beta2: number, c2: number, lrT: number, eps: number): void;
   softmax(out: number, x: number, N: number, C: number): void;
   addRowVector(out: number, b: number, r0: number, r1: number, H: number): void;
   sumRows(db: number, dout: number, N: number, H: number): void;
@@ -23,6 +24,10 @@ export interface WasmExports {
   countCorrectTwoLayer(n0: number, n1: number, starts: number, cols: number, vals: number, labels: number, W1: number, b1: number, H: number, W2: number, b2: number, C: number, h: number): number;
   buildPixelLists(images: number, count: number, D: number, starts: number, cols: number, vals: number, e: number): number;
   initScale(): void;
+  // The blocked products of ./assembly/conv.ts over rows [r0, r1) of C (see ./conv-wasm.ts).
+  sgemmNN(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, accumulate: boolean): void;
+  sgemmTN(C: number, A: number, B: number, r0: number, r1: number, M: number, K: number, N: number, accumulate: boolean): void;
+  sgemmNT(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, Bt: number, transposed: boolean): void;
 }
 
 let compiled: WebAssembly.Module | null = null;

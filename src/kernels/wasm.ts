@@ -1,7 +1,7 @@
 import type { ImageSet } from '../data/dataset.js';
 import { assertShape, type Matrix } from '../tensor/matrix.js';
 import { pixelValue } from '../tensor/pixel.js';
-import { convWasm, type ConvWasm } from './conv-wasm.js';
+import { convWasm, type ConvWasm, type Range } from './conv-wasm.js';
 import { checkForwardOps } from './forward.js';
 import { denseOf, isImageBatch, setGatherIndices, setSliceIndices, type MatrixOrImages } from './image-batch.js';
 import { countCorrectRange, EVAL_CHUNK, type EvalScratch } from './images.js';
@@ -9,7 +9,7 @@ import { jsKernels } from './js.js';
 import type { ImageSource, Kernels } from './kernels.js';
 import { opMatrices, type Op } from './ops.js';
 import type { WorkerPool } from './threads/pool.js';
-import { countChunks, JOB_AXPY, JOB_FORWARD, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
+import { KERNEL_CALLS, countChunks, JOB_AXPY, JOB_CALL, JOB_FORWARD, JOB_SGEMM_NN, JOB_SGEMM_NT, JOB_SGEMM_TN, JOB_TOUCH, JOB_WEIGHT_GRAD } from './threads/protocol.js';
 import { wasmMemory, type Heap } from './wasm-heap.js';
 import { WasmImageBatch } from './wasm-image-batch.js';
 import { asWasmSource, buildWasmSource, halfPixel, type PagesAhead, type WasmImageSource } from './wasm-image-source.js';
@@ -61,13 +61,52 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     if (m === undefined) partials.set(N * H, (m = kernels.alloc(N, H))); // (N, H)
     return m;
   };
-  const transposes = new Map<number, number>(); // matmulTransB's scratch for W^T, by size
-  /** Room for a (H, D) W^T with rows padded to 4 floats, plus the 28-float block a row's end may read. */
-  const transposeOf = (H: number, D: number): number => {
-    const floats = H * ((D + 3) & ~3) + 28;
-    let p = transposes.get(floats);
-    if (p === undefined) transposes.set(floats, (p = heap.allocBytes(floats * 4)));
-    return p;
+  // A dense product is split over the threads from this many multiply-adds (a small one costs
+  // more to hand over than it saves).
+  const SPLIT_MULADDS = 1 << 20;
+  /**
+   * Rows [0, M) of a blocked product: the first half on this thread, the second on the worker
+   * (or here too, if the worker has not started it). A row's sums are the same whoever makes
+   * them, so the numbers do not depend on the threads.
+   */
+  const byHalves = (M: number, muladds: number, kind: number, args: (r0: number, r1: number) => number[], run: (r0: number, r1: number) => void): void => {
+    if (!split(M) || muladds < SPLIT_MULADDS) return run(0, M);
+    const h = (M >> 1) & ~3;
+    pool!.post(0, kind, ...args(h, M));
+    run(0, h);
+    if (pool!.takeBack(0)) run(h, M);
+    else pool!.wait(0);
+  };
+  // The worker's share of a convnet kernel: a handle whose calls are posted to it, with their
+  // arguments in `callArgs` and scratch buffers of its own.
+  const callArgs = heap.allocBytes(32 * 8); // (32) f64 arguments
+  /** Posts kernel export `name` with `args` to the worker. */
+  const postCall = (name: string, args: number[]): void => {
+    const index = (KERNEL_CALLS as readonly string[]).indexOf(name);
+    if (index < 0 || args.length > 32) throw new Error(`kernel ${name} cannot run on a worker`);
+    new Float64Array(memory.buffer, callArgs, args.length).set(args);
+    pool!.post(0, JOB_CALL, index, callArgs, args.length);
+  };
+  const remoteConv = convWasm({ memory, heap, remote: postCall });
+  /**
+   * A convnet kernel over [0, n) (images or filters): the first half here, the second on the
+   * worker (or here too, if it has not started it). Each image's or filter's numbers are made
+   * the same way whoever makes them.
+   */
+  const inHalves = (n: number, run: (k: ConvWasm, r: Range) => void): void => {
+    if (!split(n)) return run(conv, [0, n]);
+    const h = n >> 1;
+    run(remoteConv, [h, n]);
+    run(conv, [0, h]);
+    if (pool!.takeBack(0)) run(conv, [h, n]);
+    else pool!.wait(0);
+  };
+  const transposes = new Map<number, Matrix>(); // matmulTransB's W^T for both threads, by shape
+  const transposeOf = (W: Matrix): Matrix => {
+    let t = transposes.get(W.rows * 65536 + W.cols);
+    if (t === undefined) transposes.set(W.rows * 65536 + W.cols, (t = kernels.alloc(W.cols, W.rows))); // (H, D)
+    conv.transpose(t, W);
+    return t;
   };
   const splitGrads = new WeakSet<object>(); // weight gradients made by halves on two threads
   // The convnet kernels (and the blocked products), a second instance over the same memory.
@@ -129,7 +168,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         w.axpy(ptr(out), 1, ptr(second), N * H); // out + 1 * second: exactly out + second
       } else if (inWasm(dense(a))) {
         // The blocked product: the same sums in the same order as w.matmul (tested), faster.
-        conv.sgemmNN(out, dense(a), b);
+        const A = dense(a);
+        byHalves(N, N * D * H, JOB_SGEMM_NN, (r0, r1) => [ptr(out), ptr(A), ptr(b), r0, r1, D, H, 0], (r0, r1) => conv.sgemmNN(out, A, b, [r0, r1]));
       } else {
         js.matmul(out, dense(a), b);
       }
@@ -160,8 +200,10 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         else pool!.wait(0);
         if (stepSplit) splitGrads.add(dW.data);
       } else if (inWasm(dense(x))) {
-        // (A batch too large for the buckets' records takes the dense product.)
-        w.matmulTransA(ptr(dW), ptr(dense(x)), ptr(dout), N, D, H);
+        // (A batch too large for the buckets' records takes the dense product.) The blocked
+        // product: the same bits as w.matmulTransA (tested), faster.
+        const X = dense(x);
+        byHalves(D, N * D * H, JOB_SGEMM_TN, (r0, r1) => [ptr(dW), ptr(X), ptr(dout), r0, r1, N, D, H, 0], (r0, r1) => conv.sgemmTN(dW, X, dout, [r0, r1]));
       } else {
         js.matmulTransA(dW, dense(x), dout);
       }
@@ -172,7 +214,10 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       assertShape('matmulTransB W', W, D, H);
       assertShape('matmulTransB dx', dx, N, D);
       if (!inWasm(dx) || !inWasm(dout) || !inWasm(W)) return js.matmulTransB(dx, dout, W);
-      w.matmulTransB(ptr(dx), ptr(dout), ptr(W), N, H, D, transposeOf(H, D));
+      // The blocked product: the same bits as w.matmulTransB (tested), faster.
+      if (!split(N) || N * D * H < SPLIT_MULADDS) return conv.sgemmNT(dx, dout, W);
+      const Wt = transposeOf(W); // (H, D), read by both threads
+      byHalves(N, N * D * H, JOB_SGEMM_NT, (r0, r1) => [ptr(dx), ptr(dout), ptr(W), r0, r1, H, D, ptr(Wt)], (r0, r1) => conv.sgemmNT(dx, dout, W, [r0, r1], Wt));
     },
 
     allocInt32(n) {
@@ -185,17 +230,17 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const xd = dense(x);
       if (![out, xd, W, b].every(inWasm)) return js.convForward(out, xd, W, b, shape);
       // The first layer's input is mostly zero pixels: the sparse kernel skips them exactly.
-      conv.convForward(out, xd, W, b, { N: x.rows, ...shape }, { sparse: isImageBatch(x) });
+      const s = { N: x.rows, ...shape }, sparse = isImageBatch(x);
+      inHalves(x.rows, (k, images) => k.convForward(out, xd, W, b, s, { images, sparse }));
     },
 
     convBackward(dx, dW, db, dout, x, W, shape) {
       const xd = dense(x);
       if (![dW, db, dout, xd, W].every(inWasm) || (dx !== null && !inWasm(dx))) return js.convBackward(dx, dW, db, dout, xd, W, shape);
       const s = { N: x.rows, ...shape };
-      const k = conv;
-      k.convWeightGrad(dW, xd, dout, s);
-      k.convBiasGrad(db, dout, s);
-      if (dx !== null) k.convInputGrad(dx, dout, W, s);
+      inHalves(shape.FN, (k, filters) => k.convWeightGrad(dW, xd, dout, s, { filters }));
+      conv.convBiasGrad(db, dout, s);
+      if (dx !== null) inHalves(x.rows, (k, images) => k.convInputGrad(dx, dout, W, s, images));
     },
 
     poolForward(out, argmax, x, shape) {
@@ -206,12 +251,14 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
         where = argmaxes.get(n) ?? heap.int32(n); // (N, C*OH*OW), read by nobody
         argmaxes.set(n, where);
       }
-      conv.maxPoolForward(out, where, x, { N: x.rows, ...shape });
+      const s = { N: x.rows, ...shape };
+      inHalves(x.rows, (k, images) => k.maxPoolForward(out, where, x, s, images));
     },
 
     poolBackward(dx, dout, argmax, shape) {
       if (!inWasm(dx) || !inWasm(dout) || !heap.owns(argmax)) return js.poolBackward(dx, dout, argmax, shape);
-      conv.maxPoolBackward(dx, dout, argmax, { N: dx.rows, ...shape });
+      const s = { N: dx.rows, ...shape };
+      inHalves(dx.rows, (k, images) => k.maxPoolBackward(dx, dout, argmax, s, images));
     },
 
     softmax(out, x) {
@@ -250,6 +297,23 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       pool!.post(0, JOB_AXPY, ptr(y) + 4 * low, i32Bits[0], ptr(x) + 4 * low, n - low);
       w.axpy(ptr(y), alpha, ptr(x), low);
       if (pool!.takeBack(0)) w.axpy(ptr(y) + 4 * low, alpha, ptr(x) + 4 * low, n - low);
+      else pool!.wait(0);
+    },
+
+    adamStep(p, m, v, g, h) {
+      if (![p, m, v, g].every(inWasm)) return js.adamStep.call(this, p, m, v, g, h);
+      assertShape('adamStep m', m, p.rows, p.cols);
+      assertShape('adamStep v', v, p.rows, p.cols);
+      assertShape('adamStep g', g, p.rows, p.cols);
+      // One pass with the five kernels' numbers (tested); elementwise, so a large parameter is
+      // split over the worker.
+      const n = p.rows * p.cols;
+      const args = (i0: number, i1: number) => [ptr(p), ptr(m), ptr(v), ptr(g), i0, i1, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lrT, h.eps] as const;
+      if (!split(SPLIT_ROWS) || n < 1 << 16) return w.adamStepExact(...args(0, n));
+      const half = (n >> 1) & ~3;
+      postCall('adamStepExact', [...args(half, n)]);
+      w.adamStepExact(...args(0, half));
+      if (pool!.takeBack(0)) w.adamStepExact(...args(half, n));
       else pool!.wait(0);
     },
 

@@ -106,4 +106,20 @@ describeMnist('SimpleConvNet on MNIST', () => {
     expect(summary.finalTestAcc).toBeGreaterThan(0.6); // 50 Adam steps
     expect(records.find((x) => x.type === 'confusion')!.accuracy).toBe(summary.finalTestAcc);
   });
+
+  it.each([
+    ['SimpleConvNet', ['--arch', 'simple-convnet', '--iters', '20']],
+    ['two convolutions (input gradients, padding)', ['--layers', 'conv:6x3p1,relu,conv:8x3p1,relu,pool:2,affine:30,relu', '--iters', '6']],
+  ])('%s: --threads 1, 2 and 3 give the same numbers bit for bit (kernels split by images, filters or rows)', async (_, args) => {
+    const results = [];
+    for (const threads of ['1', '2', '3']) {
+      const r = await run([...args, '--eval-samples', '200', '--threads', threads, '--json', '--quiet', '--data-dir', MNIST_DIR]);
+      expect(r.code, r.stderr).toBe(0);
+      const { finalLoss, finalTrainAcc, finalTestAcc } = ndjson(r.stdout).find((x) => x.type === 'summary')!;
+      results.push({ finalLoss, finalTrainAcc, finalTestAcc });
+    }
+    expect(Number.isFinite(results[0].finalLoss)).toBe(true);
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
 });

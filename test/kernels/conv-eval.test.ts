@@ -31,21 +31,36 @@ describe('counting correct images with conv ops', () => {
   });
 });
 
-describe('the dense product behind affineForward on the wasm backend', () => {
+/** A wasm backend, and random (r, c) matrices in it: normal values, each zero with probability `zeros`. */
+async function randomWasm(seed: number) {
+  const { wasmKernels } = await import('../../src/kernels/wasm.js');
+  const k = wasmKernels();
+  const rng = new Rng(seed);
+  const rnd = (r: number, c: number, zeros = 0, scale = 1) => {
+    const m = k.alloc(r, c);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < zeros ? 0 : scale * rng.normal();
+    return m;
+  };
+  return { k, rnd };
+}
+
+describe('the dense products behind the Affine on the wasm backend', () => {
   it('gives the plain kernel matmul bit for bit, and leaves the pixel scale table alone', async () => {
-    const { wasmKernels } = await import('../../src/kernels/wasm.js');
-    const k = wasmKernels();
-    const rng = new Rng(2);
-    const rnd = (r: number, c: number, zeros = 0) => {
-      const m = k.alloc(r, c);
-      for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < zeros ? 0 : rng.normal();
-      return m;
-    };
+    const { k, rnd } = await randomWasm(2);
     for (const [N, D, H] of [[100, 50, 10], [100, 4320, 100], [7, 33, 13]]) {
       const A = rnd(N, D, 0.5), B = rnd(D, H), plain = k.alloc(N, H), out = k.alloc(N, H);
       k.exports.matmul(plain.data.byteOffset, A.data.byteOffset, B.data.byteOffset, 0, N, D, H);
       k.matmul(out, A, B);
       expect([...out.data]).toEqual([...plain.data]);
+      // The Affine's gradients: dW = A^T · dout and dx = dout · B^T, as the plain kernels give them.
+      const dout = rnd(N, H), dW = k.alloc(D, H), plainDW = k.alloc(D, H), dx = k.alloc(N, D), plainDx = k.alloc(N, D);
+      k.exports.matmulTransA(plainDW.data.byteOffset, A.data.byteOffset, dout.data.byteOffset, N, D, H);
+      k.matmulTransA(dW, A, dout);
+      expect([...dW.data]).toEqual([...plainDW.data]);
+      const Bt = k.heap.allocBytes((H * ((D + 3) & ~3) + 28) * 4); // W^T with rows padded to 4 floats, as the plain kernel wants
+      k.exports.matmulTransB(plainDx.data.byteOffset, dout.data.byteOffset, B.data.byteOffset, N, H, D, Bt);
+      k.matmulTransB(dx, dout, B);
+      expect([...dx.data]).toEqual([...plainDx.data]);
     }
     // The sparse first layer reads pixels through the scale table: an image's product must
     // still equal the one from its dense pixels.
@@ -56,5 +71,34 @@ describe('the dense product behind affineForward on the wasm backend', () => {
     k.matmul(denseOut, k.denseImages(x), W);
     expect(sparseOut.data.some((v) => v !== 0)).toBe(true);
     for (let i = 0; i < 80; i++) expect(sparseOut.data[i]).toBeCloseTo(denseOut.data[i], 4);
+  });
+});
+
+describe("Adam's step on the wasm backend", () => {
+  it('gives the five plain kernels (scale, axpy, scale, addSquare, adaptiveStep) bit for bit', async () => {
+    const { k, rnd } = await randomWasm(5);
+    const rows = 37, cols = 101; // 3737 values: not a multiple of 4
+    const copy = (a: { data: Float32Array }) => {
+      const m = k.alloc(rows, cols);
+      m.data.set(a.data);
+      return m;
+    };
+    const [p, m, g] = [rnd(rows, cols), rnd(rows, cols, 0, 0.1), rnd(rows, cols, 0, 0.3)];
+    const v = rnd(rows, cols, 0, 0.1);
+    for (let i = 0; i < v.data.length; i++) v.data[i] *= v.data[i];
+    const [p2, m2, v2] = [copy(p), copy(m), copy(v)];
+    for (const t of [1, 2, 3]) {
+      const h = { beta1: 0.9, beta2: 0.999, lrT: (0.001 * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t), eps: 1e-7 };
+      k.adamStep(p, m, v, g, h);
+      k.scale(m2, h.beta1);
+      k.axpy(m2, 1 - h.beta1, g);
+      k.scale(v2, h.beta2);
+      k.addSquare(v2, 1 - h.beta2, g);
+      k.adaptiveStep(p2, h.lrT, m2, v2, h.eps);
+    }
+    expect([...m.data]).toEqual([...m2.data]);
+    expect([...v.data]).toEqual([...v2.data]);
+    expect([...p.data]).toEqual([...p2.data]);
+    expect(p.data.some((x, i) => x !== 0 && g.data[i] !== 0)).toBe(true);
   });
 });

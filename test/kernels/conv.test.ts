@@ -191,6 +191,67 @@ describe('WebAssembly convolution kernels vs reference', () => {
     });
   });
 
+  // The fused first block: stride 1 convolutions with even activations (the book's first
+  // layer, several channels, padding, a pooled width below the 4-wide block).
+  const FUSED_SHAPES: FilterShape[] = [
+    [2, 1, 28, 28, 30, 5, 5, 1, 0],
+    [3, 2, 9, 9, 4, 2, 2, 1, 0],
+    [1, 1, 10, 14, 7, 3, 5, 1, 1],
+    [7, 1, 12, 8, 5, 5, 3, 1, 0],
+  ].map(([N, C, H, W, FN, FH, FW, stride, pad]) => ({ N, C, H, W, FN, FH, FW, stride, pad }));
+
+  it.each(FUSED_SHAPES)('convolution -> ReLU -> 2x2 pooling fused: the three kernels\' numbers (%o)', (s) => {
+    const { OH, OW } = convOutputSize(s);
+    const K = s.C * s.FH * s.FW, D = s.C * s.H * s.W, P = OH * OW, PQ = (OH / 2) * (OW / 2);
+    const pool: ConvShape = { N: s.N, C: s.FN, H: OH, W: OW, FH: 2, FW: 2, stride: 2, pad: 0 };
+    const rng = new Rng(13);
+    const [xm, Wm, bm] = [toWasm(k, randomArray(rng, s.N * D, 0.7), s.N, D), toWasm(k, randomArray(rng, s.FN * K), s.FN, K), toWasm(k, randomArray(rng, s.FN), 1, s.FN)];
+    // Unfused: convolution, ReLU, pooling.
+    const a = k.alloc(s.N, s.FN * P);
+    k.convForward(a, xm, Wm, bm, s);
+    const r = k.alloc(s.N, s.FN * P);
+    r.data.set(a.data.map((v) => (v > 0 ? v : 0)));
+    const want = k.alloc(s.N, s.FN * PQ), wantArg = k.int32(s.N * s.FN * PQ);
+    k.maxPoolForward(want, wantArg, r, pool);
+    const pooled = k.alloc(s.N, s.FN * PQ), argmax = k.int32(s.N * s.FN * PQ);
+    for (const [n0, n1] of splits(s.N)) k.convReluPoolForward(pooled, argmax, xm, Wm, bm, s, [n0, n1]);
+    expect(sameBits(pooled.data, want.data)).toBe(true);
+    expect([...argmax]).toEqual([...wantArg]);
+    if (s.pad !== 0) return; // (the fused gradient is for the first layer's shape)
+
+    // Backward: the pooled gradient routed back and masked, then the unfused kernels.
+    const dpooled = toWasm(k, randomArray(rng, s.N * s.FN * PQ, 0.2), s.N, s.FN * PQ);
+    const dr = k.alloc(s.N, s.FN * P);
+    k.maxPoolBackward(dr, dpooled, argmax, pool);
+    const da = k.alloc(s.N, s.FN * P);
+    da.data.set(dr.data.map((v, i) => (a.data[i] > 0 ? v : 0)));
+    const dWwant = k.alloc(s.FN, K), dbWant = k.alloc(1, s.FN);
+    k.convWeightGrad(dWwant, xm, da, s);
+    k.convBiasGrad(dbWant, da, s);
+    const dW = k.alloc(s.FN, K), db = k.alloc(1, s.FN);
+    k.convWeightGradPooled(dW, xm, dpooled, pooled, argmax, s);
+    k.convBiasGradPooled(db, dpooled, pooled, s);
+    const terms = Math.sqrt(s.N * PQ);
+    expectClose(dW.data, dWwant.data, 1e-5, terms, 'dW');
+    expectClose(db.data, dbWant.data, 1e-5, terms, 'db');
+    const dW2 = k.alloc(s.FN, K), db2 = k.alloc(1, s.FN);
+    for (const [f0, f1] of splits(s.FN)) {
+      k.convWeightGradPooled(dW2, xm, dpooled, pooled, argmax, s, { filters: [f0, f1] });
+      k.convBiasGradPooled(db2, dpooled, pooled, s, [f0, f1]);
+    }
+    expect(sameBits(dW2.data, dW.data) && sameBits(db2.data, db.data)).toBe(true);
+  });
+
+  it('the fused block names the shapes it cannot take', () => {
+    const s: FilterShape = { N: 1, C: 1, H: 9, W: 9, FN: 2, FH: 3, FW: 3, stride: 2, pad: 0 };
+    const x = k.alloc(1, 81), W = k.alloc(2, 9), b = k.alloc(1, 2);
+    expect(() => k.convReluPoolForward(k.alloc(1, 8), k.int32(8), x, W, b, s)).toThrow(/needs stride 1, got 2/);
+    expect(() => k.convReluPoolForward(k.alloc(1, 8), k.int32(8), x, W, b, { ...s, stride: 1 })).toThrow(/even activations, got 7x7/);
+    const t: FilterShape = { ...s, stride: 1, pad: 1, FH: 2, FW: 2 }; // 10x10 activations
+    const pooled = k.alloc(1, 50);
+    expect(() => k.convWeightGradPooled(k.alloc(2, 4), x, pooled, pooled, k.int32(50), t)).toThrow(/needs pad 0, C\*FH <= 5 and FW <= 8, got pad 1/);
+  });
+
   // Windows: the fast 2x2 stride 2 path (with a tail of outputs), overlapping windows,
   // padding that wins over negative values, non-square windows.
   const POOL_SHAPES: ConvShape[] = [
@@ -286,6 +347,27 @@ describe('WebAssembly convolution kernels vs reference', () => {
     k.sgemmNN(C, Am, Bm);
     k.sgemmTN(CT, Atm, Bm);
     expect(sameBits(S.data, C.data) && sameBits(ST.data, CT.data) && sameBits(SN.data, CN.data)).toBe(true);
+  });
+
+  it("adamUpdate: the book's Adam step to float32 round-off, splits bit for bit", () => {
+    const rng = new Rng(21);
+    const rows = 29, cols = 149; // 4321 values: a tail past the 4-float blocks
+    const h = { beta1: 0.9, beta2: 0.999, lrT: 0.001 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3), eps: 1e-7 };
+    const [p, m, g] = [randomArray(rng, rows * cols), randomArray(rng, rows * cols, 0.1), randomArray(rng, rows * cols, 0.3)];
+    const v = randomArray(rng, rows * cols).map((x) => x * x);
+    const [pw, mw, vw, gw] = [toWasm(k, p, rows, cols), toWasm(k, m, rows, cols), toWasm(k, v, rows, cols), toWasm(k, g, rows, cols)];
+    const copies = [pw, mw, vw].map((a) => toWasm(k, Float64Array.from(a.data), rows, cols));
+    k.adamUpdate(pw, mw, vw, gw, h);
+    const [pf, mf, vf, gf] = [p, m, v, g].map(f32);
+    const mWant = mf.map((x, i) => h.beta1 * x + (1 - h.beta1) * gf[i]);
+    const vWant = vf.map((x, i) => h.beta2 * x + (1 - h.beta2) * gf[i] * gf[i]);
+    const pWant = pf.map((x, i) => x - (h.lrT * mWant[i]) / (Math.sqrt(vWant[i]) + h.eps));
+    expectClose(mw.data, mWant, 1e-6, 1, 'm');
+    expectClose(vw.data, vWant, 1e-6, 1, 'v');
+    expectClose(pw.data, pWant, 1e-6, 1, 'p');
+    const n = rows * cols;
+    for (const [i0, i1] of [[0, 1001], [1001, 4000], [4000, n]] as const) k.adamUpdate(copies[0], copies[1], copies[2], gw, h, [i0, i1]);
+    expect(sameBits(copies[0].data, pw.data) && sameBits(copies[1].data, mw.data) && sameBits(copies[2].data, vw.data)).toBe(true);
   });
 
   it('refuses matrices from elsewhere and ranges outside the shape', () => {

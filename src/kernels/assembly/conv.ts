@@ -9,9 +9,9 @@
 // Same numbers with any thread count: every kernel takes a range of the rows (or images, or
 // filters) it writes, and computes each output element by itself, in a fixed order that does
 // not depend on the range. Each output element of a product is one chain of float32
-// multiply-then-add over the shared index, ascending (products by dot product, sgemmNT's
-// reference, say so). So skipping a zero term is exact: x + 0 * w = x for finite w; the
-// sparse kernels give the dense ones' numbers bit for bit.
+// multiply-then-add over the shared index, ascending. So skipping a zero term is exact
+// (x + 0 * w = x for finite w): the kernels that skip zero pixels or zero gradients give
+// the dense computation's numbers bit for bit, unless their doc says otherwise.
 
 // ---- small helpers ----------------------------------------------------------------------
 
@@ -39,18 +39,20 @@
 
 // ---- SGEMM --------------------------------------------------------------------------------
 //
-// C (M,N) = A (M,K) · B (K,N), by blocks of 4 rows x 8 columns held in registers (8
-// accumulators: with V8's 16 vector registers, larger blocks spill), over chunks of KC of the
-// shared index (a 4 x KC block of A and a KC x 8 strip of B stay in the level-1 cache) and
-// panels of NC columns (a KC x NC panel of B stays in level 2). A chunk after the first
-// continues from the partial sums stored in C, which is exact: the same chain of adds.
+// C (M,N) = A (M,K) · B (K,N) and C (K,N) = A^T · B are one loop nest: A is read through two
+// strides, `aRow` between C's rows and `aStep` along the shared index (K and 1 for A, 1 and
+// K for A^T). Blocks of 4 rows x 8 columns of C are held in registers (8 accumulators: with
+// V8's 16 vector registers, larger blocks spill), over chunks of KC of the shared index (a
+// 4 x KC block of A and a KC x 8 strip of B stay in the level-1 cache) and panels of NC
+// columns (a KC x NC panel of B stays in level 2). A chunk after the first continues from the
+// partial sums stored in C, which is exact: the same chain of adds.
 
 const KC = 256;
 const NC = 64;
 
-// Rows i..i+3, columns j..j+m-1 (m <= 8) of C, over k in [k0, k1); from C's partial sums when
-// `more` (else from zero).
-@inline function nnBlock4(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, K: i32, N: i32, more: bool, m: i32): void {
+// Rows i..i+3, columns j..j+m-1 (m <= 8) of C (N columns), over the shared index [k0, k1);
+// from C's partial sums when `more` (else from zero). aRow, aStep: A's strides in bytes.
+@inline function gemmBlock4(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, N: i32, aRow: usize, aStep: usize, more: bool, m: i32): void {
   const c0 = C + (<usize>(i * N + j) << 2);
   const c1 = c0 + (<usize>N << 2), c2 = c1 + (<usize>N << 2), c3 = c2 + (<usize>N << 2);
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
@@ -61,25 +63,24 @@ const NC = 64;
     x20 = v128.load(c2); x21 = v128.load(c2, 16);
     x30 = v128.load(c3); x31 = v128.load(c3, 16);
   }
-  const rowA = <usize>K << 2, rowB = <usize>N << 2;
-  let a = A + (<usize>(i * K + k0) << 2);
+  const rowB = <usize>N << 2;
+  let a = A + <usize>i * aRow + <usize>k0 * aStep;
   let b = B + (<usize>(k0 * N + j) << 2);
-  const end = a + (<usize>(k1 - k0) << 2);
-  while (a < end) {
+  for (let k = k0; k < k1; k++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let s = v128.load32_splat(a);
     x00 = f32x4.add(x00, f32x4.mul(s, b0));
     x01 = f32x4.add(x01, f32x4.mul(s, b1));
-    s = v128.load32_splat(a + rowA);
+    s = v128.load32_splat(a + aRow);
     x10 = f32x4.add(x10, f32x4.mul(s, b0));
     x11 = f32x4.add(x11, f32x4.mul(s, b1));
-    s = v128.load32_splat(a + 2 * rowA);
+    s = v128.load32_splat(a + 2 * aRow);
     x20 = f32x4.add(x20, f32x4.mul(s, b0));
     x21 = f32x4.add(x21, f32x4.mul(s, b1));
-    s = v128.load32_splat(a + 3 * rowA);
+    s = v128.load32_splat(a + 3 * aRow);
     x30 = f32x4.add(x30, f32x4.mul(s, b0));
     x31 = f32x4.add(x31, f32x4.mul(s, b1));
-    a += 4;
+    a += aStep;
     b += rowB;
   }
   store8(c0, x00, x01, m);
@@ -88,35 +89,33 @@ const NC = 64;
   store8(c3, x30, x31, m);
 }
 
-// One row i, columns j..j+m-1 (m <= 16), the same sums as nnBlock4's.
-@inline function nnBlock1(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, K: i32, N: i32, more: bool, m: i32): void {
+// One row i, columns j..j+m-1 (m <= 16): the same sums as gemmBlock4's.
+@inline function gemmBlock1(C: usize, A: usize, B: usize, i: i32, j: i32, k0: i32, k1: i32, N: i32, aRow: usize, aStep: usize, more: bool, m: i32): void {
   const c0 = C + (<usize>(i * N + j) << 2);
   let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
   if (more) {
     x0 = v128.load(c0); x1 = v128.load(c0, 16); x2 = v128.load(c0, 32); x3 = v128.load(c0, 48);
   }
   const rowB = <usize>N << 2;
-  let a = A + (<usize>(i * K + k0) << 2);
+  let a = A + <usize>i * aRow + <usize>k0 * aStep;
   let b = B + (<usize>(k0 * N + j) << 2);
-  const end = a + (<usize>(k1 - k0) << 2);
-  while (a < end) {
+  for (let k = k0; k < k1; k++) {
     const s = v128.load32_splat(a);
     x0 = f32x4.add(x0, f32x4.mul(s, v128.load(b)));
     x1 = f32x4.add(x1, f32x4.mul(s, v128.load(b, 16)));
     x2 = f32x4.add(x2, f32x4.mul(s, v128.load(b, 32)));
     x3 = f32x4.add(x3, f32x4.mul(s, v128.load(b, 48)));
-    a += 4;
+    a += aStep;
     b += rowB;
   }
   store8(c0, x0, x1, m);
   store8(c0 + 32, x2, x3, m - 8);
 }
 
-/**
- * C (M,N) = A (M,K) · B (K,N) for rows [r0, r1) of C; C += A · B when `accumulate`. Each C
- * element sums k ascending (after C's old value, if accumulating).
- */
-export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, accumulate: bool): void {
+// Rows [r0, r1) of C (N columns) = A' · B over a shared index of length K, A' read through
+// the strides aRow, aStep (in floats); C += when `accumulate`.
+@inline function gemm(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, aRowFloats: i32, aStepFloats: i32, accumulate: bool): void {
+  const aRow = <usize>aRowFloats << 2, aStep = <usize>aStepFloats << 2;
   if (K === 0) {
     if (!accumulate) for (let i = r0; i < r1; i++) memory.fill(C + (<usize>(i * N) << 2), 0, <usize>N << 2);
     return;
@@ -128,74 +127,21 @@ export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, 
       const jEnd = min(N, jc + NC);
       let i = r0;
       for (; i + 4 <= r1; i += 4) {
-        for (let j = jc; j < jEnd; j += 8) nnBlock4(C, A, B, i, j, k0, k1, K, N, more, jEnd - j);
+        for (let j = jc; j < jEnd; j += 8) gemmBlock4(C, A, B, i, j, k0, k1, N, aRow, aStep, more, jEnd - j);
       }
       for (; i < r1; i++) {
-        for (let j = jc; j < jEnd; j += 16) nnBlock1(C, A, B, i, j, k0, k1, K, N, more, jEnd - j);
+        for (let j = jc; j < jEnd; j += 16) gemmBlock1(C, A, B, i, j, k0, k1, N, aRow, aStep, more, jEnd - j);
       }
     }
   }
 }
 
-// Rows k..k+3 of C = A^T · B (columns k..k+3 of A), columns j..j+m-1, over A's rows [i0, i1).
-@inline function tnBlock4(C: usize, A: usize, B: usize, k: i32, j: i32, i0: i32, i1: i32, K: i32, N: i32, more: bool, m: i32): void {
-  const c0 = C + (<usize>(k * N + j) << 2);
-  const c1 = c0 + (<usize>N << 2), c2 = c1 + (<usize>N << 2), c3 = c2 + (<usize>N << 2);
-  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
-  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-  if (more) {
-    x00 = v128.load(c0); x01 = v128.load(c0, 16);
-    x10 = v128.load(c1); x11 = v128.load(c1, 16);
-    x20 = v128.load(c2); x21 = v128.load(c2, 16);
-    x30 = v128.load(c3); x31 = v128.load(c3, 16);
-  }
-  const rowA = <usize>K << 2, rowB = <usize>N << 2;
-  let a = A + (<usize>(i0 * K + k) << 2);
-  let b = B + (<usize>(i0 * N + j) << 2);
-  for (let i = i0; i < i1; i++) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let s = v128.load32_splat(a);
-    x00 = f32x4.add(x00, f32x4.mul(s, b0));
-    x01 = f32x4.add(x01, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 4);
-    x10 = f32x4.add(x10, f32x4.mul(s, b0));
-    x11 = f32x4.add(x11, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 8);
-    x20 = f32x4.add(x20, f32x4.mul(s, b0));
-    x21 = f32x4.add(x21, f32x4.mul(s, b1));
-    s = v128.load32_splat(a, 12);
-    x30 = f32x4.add(x30, f32x4.mul(s, b0));
-    x31 = f32x4.add(x31, f32x4.mul(s, b1));
-    a += rowA;
-    b += rowB;
-  }
-  store8(c0, x00, x01, m);
-  store8(c1, x10, x11, m);
-  store8(c2, x20, x21, m);
-  store8(c3, x30, x31, m);
-}
-
-// One row k of C = A^T · B, columns j..j+m-1 (m <= 16), the same sums as tnBlock4's.
-@inline function tnBlock1(C: usize, A: usize, B: usize, k: i32, j: i32, i0: i32, i1: i32, K: i32, N: i32, more: bool, m: i32): void {
-  const c0 = C + (<usize>(k * N + j) << 2);
-  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-  if (more) {
-    x0 = v128.load(c0); x1 = v128.load(c0, 16); x2 = v128.load(c0, 32); x3 = v128.load(c0, 48);
-  }
-  const rowA = <usize>K << 2, rowB = <usize>N << 2;
-  let a = A + (<usize>(i0 * K + k) << 2);
-  let b = B + (<usize>(i0 * N + j) << 2);
-  for (let i = i0; i < i1; i++) {
-    const s = v128.load32_splat(a);
-    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(b)));
-    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(b, 16)));
-    x2 = f32x4.add(x2, f32x4.mul(s, v128.load(b, 32)));
-    x3 = f32x4.add(x3, f32x4.mul(s, v128.load(b, 48)));
-    a += rowA;
-    b += rowB;
-  }
-  store8(c0, x0, x1, m);
-  store8(c0 + 32, x2, x3, m - 8);
+/**
+ * C (M,N) = A (M,K) · B (K,N) for rows [r0, r1) of C; C += A · B when `accumulate`. Each C
+ * element sums k ascending (after C's old value, if accumulating).
+ */
+export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, N: i32, accumulate: bool): void {
+  gemm(C, A, B, r0, r1, K, N, K, 1, accumulate);
 }
 
 /**
@@ -203,24 +149,7 @@ export function sgemmNN(C: usize, A: usize, B: usize, r0: i32, r1: i32, K: i32, 
  * C (columns of A); C += A^T · B when `accumulate`. Each C element sums A's rows ascending.
  */
 export function sgemmTN(C: usize, A: usize, B: usize, r0: i32, r1: i32, M: i32, K: i32, N: i32, accumulate: bool): void {
-  if (M === 0) {
-    if (!accumulate) for (let k = r0; k < r1; k++) memory.fill(C + (<usize>(k * N) << 2), 0, <usize>N << 2);
-    return;
-  }
-  for (let i0 = 0; i0 < M; i0 += KC) {
-    const i1 = min(M, i0 + KC);
-    const more = accumulate || i0 > 0;
-    for (let jc = 0; jc < N; jc += NC) {
-      const jEnd = min(N, jc + NC);
-      let k = r0;
-      for (; k + 4 <= r1; k += 4) {
-        for (let j = jc; j < jEnd; j += 8) tnBlock4(C, A, B, k, j, i0, i1, K, N, more, jEnd - j);
-      }
-      for (; k < r1; k++) {
-        for (let j = jc; j < jEnd; j += 16) tnBlock1(C, A, B, k, j, i0, i1, K, N, more, jEnd - j);
-      }
-    }
-  }
+  gemm(C, A, B, r0, r1, M, N, 1, K, accumulate);
 }
 
 /**
@@ -287,6 +216,18 @@ export function im2colT(colT: usize, img: usize, C: i32, H: i32, W: i32, FH: i32
             continue;
           }
           const row = img + (<usize>((c * H + y) * W) << 2);
+          if (stride === 1) {
+            // A shifted copy of the image row: zeros, the row's pixels, zeros.
+            const lo = max(0, pad - j), hi = min(OW, W + pad - j);
+            let ow = 0;
+            for (; ow < lo; ow++) store<f32>(dst + (<usize>ow << 2), 0);
+            const from = row + (<usize>(j - pad) << 2); // where column ow of this row comes from, less 4*ow
+            for (; ow + 4 <= hi; ow += 4) v128.store(dst + (<usize>ow << 2), v128.load(from + (<usize>ow << 2)));
+            for (; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(from + (<usize>ow << 2)));
+            for (; ow < OW; ow++) store<f32>(dst + (<usize>ow << 2), 0);
+            dst += <usize>OW << 2;
+            continue;
+          }
           for (let ow = 0; ow < OW; ow++) {
             const xx = ow * stride - pad + j;
             store<f32>(dst, xx >= 0 && xx < W ? load<f32>(row + (<usize>xx << 2)) : 0);
@@ -360,57 +301,151 @@ export function convForward(out: usize, x: usize, W: usize, b: usize, n0: i32, n
   return e;
 }
 
+// Zero columns right of a padded image row: a block of 12 outputs reads up to 11 columns
+// past its last window.
+const MARGIN = 16;
+
 /**
- * The same as convForward for images that are mostly zero (the first layer's MNIST input,
- * ~80% zero pixels), walking each image's nonzero pixels: every pixel adds its value times
- * the filters' tap that sees it to each output position it reaches, all FN filters at once
- * (filters in SIMD lanes). Positions see their pixels in pixel order, which is k ascending,
- * so the sums are convForward's, bit for bit.
- * Scratch (this thread's): wt (K, FN4) floats, FN4 = FN rounded up to 4; acc (P, FN4)
- * floats; list (C*H*W) entries of 8 bytes.
+ * img (C, Hp, Wp) = the image framed by `pad` zeros, Hp = H + 2*pad, Wp = W + 2*pad + MARGIN;
+ * rows (C, Hp) i32 = where each padded row has nonzero pixels: bit x for padded column x
+ * (rows up to 32 columns wide; a wider row with any nonzero pixel gets all bits), 0 when none.
  */
-export function convForwardSparse(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, wt: usize, acc: usize, list: usize): void {
-  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
-  const FN4 = (FN + 3) & ~3;
-  // wt (K, FN4) = W^T, lanes past FN zero.
-  memory.fill(wt, 0, <usize>(K * FN4) << 2);
-  for (let f = 0; f < FN; f++) {
-    for (let k = 0; k < K; k++) store<f32>(wt + (<usize>(k * FN4 + f) << 2), load<f32>(W + (<usize>(f * K + k) << 2)));
-  }
-  const rowAcc = <usize>FN4 << 2;
-  for (let n = n0; n < n1; n++) {
-    memory.fill(acc, 0, <usize>(P * FN4) << 2);
-    const entries = nonzeros(list, x + (<usize>(n * D) << 2), D);
-    for (let e = 0; e < entries; e++) {
-      const q = load<i32>(list + (<usize>e << 3));
-      const v = v128.load32_splat(list + (<usize>e << 3), 4);
-      const c = q / (H * Wd), y = (q / Wd) % H, xx = q % Wd;
-      for (let i = 0; i < FH; i++) {
-        const yy = y + pad - i; // = oh * stride
-        if (yy < 0) break;
-        const oh = yy / stride;
-        if (oh * stride !== yy || oh >= OH) continue;
-        for (let j = 0; j < FW; j++) {
-          const xs = xx + pad - j;
-          if (xs < 0) break;
-          const ow = xs / stride;
-          if (ow * stride !== xs || ow >= OW) continue;
-          const a = acc + <usize>(oh * OW + ow) * rowAcc;
-          const w = wt + <usize>((c * FH + i) * FW + j) * rowAcc;
-          for (let l: usize = 0; l < rowAcc; l += 16) {
-            v128.store(a + l, f32x4.add(v128.load(a + l), f32x4.mul(v, v128.load(w + l))));
-          }
+function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i32, pad: i32): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad + MARGIN;
+  memory.fill(img, 0, <usize>(C * Hp * Wp) << 2);
+  memory.fill(rows, 0, <usize>(C * Hp) << 2);
+  const W4 = W & ~3;
+  const zero = f32x4.splat(0);
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      const from = src + (<usize>((c * H + y) * W) << 2);
+      const to = img + (<usize>((c * Hp + y + pad) * Wp + pad) << 2);
+      let any = zero;
+      for (let x = 0; x < W4; x += 4) {
+        const v = v128.load(from + (<usize>x << 2));
+        v128.store(to + (<usize>x << 2), v);
+        any = v128.or(any, f32x4.ne(v, zero));
+      }
+      let tail = false;
+      for (let x = W4; x < W; x++) {
+        const v = load<f32>(from + (<usize>x << 2));
+        store<f32>(to + (<usize>x << 2), v);
+        tail = tail || v != 0;
+      }
+      let bits = 0;
+      if (v128.any_true(any) || tail) {
+        bits = -1; // wider than 32 columns: "somewhere"
+        if (W + 2 * pad <= 32) {
+          bits = 0;
+          for (let x = 0; x < W; x++) if (load<f32>(from + (<usize>x << 2)) != 0) bits |= 1 << (x + pad);
         }
       }
+      store<i32>(rows + (<usize>(c * Hp + y + pad) << 2), bits);
     }
-    // out[n] (FN, P) = acc^T + b.
-    const o = out + (<usize>(n * FN * P) << 2);
-    for (let p = 0; p < P; p++) {
-      const a = acc + <usize>p * rowAcc;
-      for (let f = 0; f < FN; f++) {
-        store<f32>(o + (<usize>(f * P + p) << 2), load<f32>(a + (<usize>f << 2)) + load<f32>(b + (<usize>f << 2)));
+  }
+}
+
+// Stores m (<= 12) outputs of one filter's row plus its bias.
+@inline function storeRow12(dst: usize, a0: v128, a1: v128, a2: v128, bias: v128, m: i32): void {
+  a0 = f32x4.add(a0, bias);
+  a1 = f32x4.add(a1, bias);
+  a2 = f32x4.add(a2, bias);
+  if (m >= 12) {
+    v128.store(dst, a0);
+    v128.store(dst, a1, 16);
+    v128.store(dst, a2, 32);
+  } else {
+    storeLanesN(dst, a0, m);
+    storeLanesN(dst + 16, a1, m - 4);
+    storeLanesN(dst + 32, a2, m - 8);
+  }
+}
+
+// Filters f..f+F-1 (F = 3, or 1 for the remainder) at 12 outputs from column ow, stride 1:
+// the taps (c, i, j) in order over the image rows in `list` (count entries: byte offsets of
+// the row's first window column in img, and of its taps in a filter), stored to row `orow`
+// of each filter's (P / OW, OW) plane at `out`, plus the bias.
+@inline function directBlock(out: usize, img: usize, list: usize, count: i32, W: usize, b: usize, F: i32, f: i32, orow: i32, ow: i32, FW: i32, K: i32, P: i32, OW: i32): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0);
+  let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0);
+  const rowW = <usize>K << 2;
+  const wf = W + (<usize>(f * K) << 2);
+  const listEnd = list + (<usize>count << 3);
+  for (let l = list; l < listEnd; l += 8) {
+    let x = img + <usize>load<u32>(l);
+    let w = wf + <usize>load<u32>(l, 4);
+    const end = x + (<usize>FW << 2);
+    while (x < end) {
+      const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32);
+      let s = v128.load32_splat(w);
+      a00 = f32x4.add(a00, f32x4.mul(s, x0));
+      a01 = f32x4.add(a01, f32x4.mul(s, x1));
+      a02 = f32x4.add(a02, f32x4.mul(s, x2));
+      if (F > 1) {
+        s = v128.load32_splat(w + rowW);
+        a10 = f32x4.add(a10, f32x4.mul(s, x0));
+        a11 = f32x4.add(a11, f32x4.mul(s, x1));
+        a12 = f32x4.add(a12, f32x4.mul(s, x2));
+        s = v128.load32_splat(w + 2 * rowW);
+        a20 = f32x4.add(a20, f32x4.mul(s, x0));
+        a21 = f32x4.add(a21, f32x4.mul(s, x1));
+        a22 = f32x4.add(a22, f32x4.mul(s, x2));
+      }
+      x += 4;
+      w += 4;
+    }
+  }
+  const m = OW - ow;
+  const o = out + (<usize>(f * P + orow * OW + ow) << 2);
+  storeRow12(o, a00, a01, a02, v128.load32_splat(b + (<usize>f << 2)), m);
+  if (F > 1) {
+    storeRow12(o + (<usize>P << 2), a10, a11, a12, v128.load32_splat(b + (<usize>(f + 1) << 2)), m);
+    storeRow12(o + (<usize>(2 * P) << 2), a20, a21, a22, v128.load32_splat(b + (<usize>(f + 2) << 2)), m);
+  }
+}
+
+// Output row oh of every filter, stored as row `orow` of each filter's plane (P values a
+// plane). For each block of 12 outputs, the image rows with a nonzero pixel under its
+// windows are listed first (without branching on the pixels), so the filters' loops run
+// over them with no test. A function of its own, not inlined: inside its callers' loops V8
+// runs out of registers for the block's accumulators. list: (C*FH) pairs of i32.
+function directRow(out: usize, img: usize, rows: usize, list: usize, W: usize, b: usize, oh: i32, orow: i32, C: i32, Hp: i32, Wp: i32, FN: i32, FH: i32, FW: i32, P: i32, OW: i32): void {
+  const K = C * FH * FW, FN3 = FN - FN % 3;
+  // The columns a block's windows cover, from its first: 12 + FW - 1 bits (all when wider).
+  const span: u32 = 11 + FW >= 32 ? <u32>-1 : (<u32>1 << <u32>(11 + FW)) - 1;
+  for (let ow = 0; ow < OW; ow += 12) {
+    let count = 0;
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < FH; i++) {
+        const y = c * Hp + oh + i;
+        const e = list + (<usize>count << 3);
+        store<u32>(e, <u32>(y * Wp + ow) << 2);
+        store<u32>(e, <u32>((c * FH + i) * FW) << 2, 4);
+        count += <i32>(((<u32>load<i32>(rows + (<usize>y << 2)) >>> <u32>ow) & span) !== 0);
       }
     }
+    for (let f = 0; f < FN3; f += 3) directBlock(out, img, list, count, W, b, 3, f, orow, ow, FW, K, P, OW);
+    for (let f = FN3; f < FN; f++) directBlock(out, img, list, count, W, b, 1, f, orow, ow, FW, K, P, OW);
+  }
+}
+
+/**
+ * convForward for stride 1 straight from the image (no im2col): three filters' outputs at
+ * 12 positions of a row held in registers over all the taps, skipping image rows without a
+ * nonzero pixel under those windows (MNIST digits leave about a third of the rows empty). The same sums, in the
+ * same order (k ascending, then the bias), as convForward: the same bits.
+ * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad)
+ * i32 followed by (C*FH, 2) i32 for directRow's list.
+ */
+export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize): void {
+  const P = OH * OW, D = C * H * Wd;
+  const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
+  const list = rows + (<usize>(C * Hp) << 2);
+  for (let n = n0; n < n1; n++) {
+    padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
+    const o = out + (<usize>(n * FN * P) << 2);
+    for (let oh = 0; oh < OH; oh++) directRow(o, img, rows, list, W, b, oh, oh, C, Hp, Wp, FN, FH, FW, P, OW);
   }
 }
 
@@ -428,20 +463,155 @@ export function convForwardSparse(out: usize, x: usize, W: usize, b: usize, n0: 
   }
 }
 
+// Byte offset of row r (of `rows`) of a window from its corner, in an image of C x H x W
+// pixels: row r is channel r / FH, filter row r % FH. Past the last row: row 0's again (the
+// register kernels load 5 rows whatever the window has; those sums are dropped).
+@inline function windowRow(r: i32, rows: i32, FH: i32, H: i32, W: i32): usize {
+  return r < rows ? <usize>(((r / FH) * H + r % FH) * W) << 2 : 0;
+}
+
+// dW row (C*FH*FW floats at dst) = the first FW lanes of each of the window's rows, held as
+// pairs of vectors (a0 a1: row 0, ...); acc: 40 floats of scratch.
+@inline function storeWindow(dst: usize, acc: usize, rows: i32, FW: i32, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128, a8: v128, a9: v128): void {
+  v128.store(acc, a0); v128.store(acc, a1, 16);
+  v128.store(acc, a2, 32); v128.store(acc, a3, 48);
+  v128.store(acc, a4, 64); v128.store(acc, a5, 80);
+  v128.store(acc, a6, 96); v128.store(acc, a7, 112);
+  v128.store(acc, a8, 128); v128.store(acc, a9, 144);
+  for (let r = 0; r < rows; r++) memory.copy(dst + (<usize>(r * FW) << 2), acc + (<usize>(r * 8) << 2), <usize>FW << 2);
+}
+
+// Entries of one (image, filter) for the window kernels: (u32 byte offset of the window's
+// corner in the image, f32 gradient value), in scan order. Candidates come four at a time
+// and every one is written, the count advancing only past those kept: no branch on the data,
+// whose pattern a branch predictor cannot learn. (The list has room for 3 more entries.)
+
+// Appends the lanes of (corners, values) that `mask` keeps to the list at entry e.
+@inline function appendLanes(list: usize, e: i32, corners: v128, values: v128, mask: i32): i32 {
+  let p = list + (<usize>e << 3);
+  store<i32>(p, i32x4.extract_lane(corners, 0));
+  store<f32>(p, f32x4.extract_lane(values, 0), 4);
+  p += <usize>(mask & 1) << 3;
+  store<i32>(p, i32x4.extract_lane(corners, 1));
+  store<f32>(p, f32x4.extract_lane(values, 1), 4);
+  p += <usize>((mask >> 1) & 1) << 3;
+  store<i32>(p, i32x4.extract_lane(corners, 2));
+  store<f32>(p, f32x4.extract_lane(values, 2), 4);
+  p += <usize>((mask >> 2) & 1) << 3;
+  store<i32>(p, i32x4.extract_lane(corners, 3));
+  store<f32>(p, f32x4.extract_lane(values, 3), 4);
+  return e + <i32>popcnt(mask);
+}
+
+// The nonzero values of dout rows (OH, OW), each with its window's corner (stride `stride`,
+// no padding, image width Wd). Returns the entry count.
+function doutEntries(list: usize, d: usize, OH: i32, OW: i32, stride: i32, Wd: i32): i32 {
+  const zero = f32x4.splat(0);
+  let e = 0;
+  for (let oh = 0; oh < OH; oh++) {
+    const rowD = d + (<usize>(oh * OW) << 2);
+    for (let ow0 = 0; ow0 < OW; ow0 += 4) {
+      const v = v128.load(rowD + (<usize>ow0 << 2));
+      let mask = i32x4.bitmask(f32x4.ne(v, zero));
+      if (ow0 + 4 > OW) mask &= (1 << (OW - ow0)) - 1;
+      const ow = i32x4.add(i32x4.splat(oh * Wd + ow0), i32x4(0, 1, 2, 3));
+      e = appendLanes(list, e, i32x4.shl(i32x4.mul(ow, i32x4.splat(stride)), 2), v, mask);
+    }
+  }
+  return e;
+}
+
+// The entries a 2x2 stride 2 pooling routes back (pooled > 0, dpooled != 0, at the argmax)
+// for one filter's pooled rows (PH, PW) over activations of width OW; `first`: the argmax
+// index of the filter's first activation. Stride 1, no padding, image width Wd.
+function pooledEntries(list: usize, pv: usize, dv: usize, av: usize, PH: i32, PW: i32, OW: i32, first: i32, Wd: i32): i32 {
+  const zero = f32x4.splat(0);
+  let e = 0;
+  for (let ph = 0; ph < PH; ph++) {
+    const r = <usize>(ph * PW) << 2;
+    const top = i32x4.splat(first + 2 * ph * OW); // the argmax index of the window row's first activation
+    const rowX = i32x4.splat(2 * ph * Wd);
+    for (let pw0 = 0; pw0 < PW; pw0 += 4) {
+      const q = r + (<usize>pw0 << 2);
+      const d = v128.load(dv + q);
+      let mask = i32x4.bitmask(v128.and(f32x4.gt(v128.load(pv + q), zero), f32x4.ne(d, zero)));
+      if (pw0 + 4 > PW) mask &= (1 << (PW - pw0)) - 1;
+      // Where in the two activation rows: p, and whether in the lower one.
+      const p = i32x4.sub(v128.load(av + q), top);
+      const below = i32x4.ge_s(p, i32x4.splat(OW));
+      const ow = i32x4.sub(p, v128.and(below, i32x4.splat(OW)));
+      const corner = i32x4.add(i32x4.add(rowX, v128.and(below, i32x4.splat(Wd))), ow);
+      e = appendLanes(list, e, i32x4.shl(corner, 2), d, mask);
+    }
+  }
+  return e;
+}
+
+/**
+ * Weight gradients of filters [f0, f1) with the window (C*FH <= 5 rows of FW <= 8 taps) in
+ * 10 registers: images [n0, n1) in order, each image's entries in scan order, from dout
+ * (N, FN, OH, OW) or, when `pooled` is nonzero, from the pooled gradient (see
+ * convWeightGradPooled). Reads the windows straight from x (a row's 8-float load may run
+ * into the next row: those lanes are dropped). Scratch: acc 40 floats, list (OH*OW + 3) entries.
+ */
+function windowWeightGrad(dW: usize, x: usize, dout: usize, pooled: usize, dpooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
+  const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
+  const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
+  const o0: usize = 0;
+  const o1 = windowRow(1, rows, FH, H, Wd), o2 = windowRow(2, rows, FH, H, Wd);
+  const o3 = windowRow(3, rows, FH, H, Wd), o4 = windowRow(4, rows, FH, H, Wd);
+  const zero = f32x4.splat(0);
+  for (let f = f0; f < f1; f++) {
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero;
+    let a5 = zero, a6 = zero, a7 = zero, a8 = zero, a9 = zero;
+    for (let n = n0; n < n1; n++) {
+      let entries = 0;
+      if (pooled !== 0) {
+        const at = <usize>(n * Q + f * PH * PW) << 2;
+        entries = pooledEntries(list, pooled + at, dpooled + at, argmax + at, PH, PW, OW, f * P, Wd);
+      } else {
+        entries = doutEntries(list, dout + (<usize>((n * FN + f) * P) << 2), OH, OW, stride, Wd);
+      }
+      const xn = x + (<usize>(n * D) << 2);
+      const end = list + (<usize>entries << 3);
+      for (let e = list; e < end; e += 8) {
+        const w = xn + <usize>load<u32>(e);
+        const d = v128.load32_splat(e, 4);
+        a0 = f32x4.add(a0, f32x4.mul(d, v128.load(w + o0)));
+        a1 = f32x4.add(a1, f32x4.mul(d, v128.load(w + o0, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(d, v128.load(w + o1)));
+        a3 = f32x4.add(a3, f32x4.mul(d, v128.load(w + o1, 16)));
+        a4 = f32x4.add(a4, f32x4.mul(d, v128.load(w + o2)));
+        a5 = f32x4.add(a5, f32x4.mul(d, v128.load(w + o2, 16)));
+        a6 = f32x4.add(a6, f32x4.mul(d, v128.load(w + o3)));
+        a7 = f32x4.add(a7, f32x4.mul(d, v128.load(w + o3, 16)));
+        a8 = f32x4.add(a8, f32x4.mul(d, v128.load(w + o4)));
+        a9 = f32x4.add(a9, f32x4.mul(d, v128.load(w + o4, 16)));
+      }
+    }
+    storeWindow(dW + (<usize>(f * K) << 2), acc, rows, FW, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+  }
+}
+
 /**
  * The book's Convolution.backward, weight gradient: dW (FN, K) = sum over images [n0, n1)
  * and positions of dout (N, FN, P) times the window the position sees, for filters
  * [f0, f1) (the threads' split: each filter's gradient by one thread, all images in order).
  * Walks the nonzero dout values only: after max-pooling and ReLU, most are zero. Each dW
  * element sums images ascending, then positions ascending: the order of dout · im2col.
- * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 8) floats, dwAcc (f1 - f0, C*FH,
- * FW8) floats (FW8 = FW rounded up to 8), list (P) entries of 8 bytes.
+ * Small windows without padding (the book's first layer: 5 rows of 5) are summed in registers.
+ * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 8) floats, dwAcc (max(f1 - f0, 1),
+ * max(C*FH, 5), FW8) floats (FW8 = FW rounded up to 8), list (P + 3) entries of 8 bytes.
  */
 export function convWeightGrad(dW: usize, x: usize, dout: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, pad: i32, OH: i32, OW: i32, img: usize, dwAcc: usize, list: usize): void {
   const P = OH * OW, K = C * FH * FW;
   const FW8 = (FW + 7) & ~7;
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + 8;
   const rows = C * FH; // window rows per filter
+  if (pad === 0 && rows <= 5 && FW <= 8) {
+    windowWeightGrad(dW, x, dout, 0, 0, 0, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, stride, OH, OW, dwAcc, list);
+    return;
+  }
   const filterAcc = <usize>(rows * FW8) << 2;
   memory.fill(dwAcc, 0, <usize>(f1 - f0) * filterAcc);
   for (let n = n0; n < n1; n++) {
@@ -550,27 +720,7 @@ export function maxPoolForward(out: usize, argmax: usize, x: usize, n0: i32, n1:
         if (fast) {
           const top = (c * H + 2 * oh) * W; // index of the window row's first pixel
           for (let ow = 0; ow < OW4; ow += 4) {
-            const p = img + (<usize>(top + 2 * ow) << 2);
-            const u0 = v128.load(p), u1 = v128.load(p, 16);
-            const l0 = v128.load(p + (<usize>W << 2)), l1 = v128.load(p + (<usize>W << 2), 16);
-            const at = i32x4.add(i32x4.splat(top + 2 * ow), i32x4(0, 2, 4, 6));
-            // The window's four values in window order, each a vector over four windows.
-            let best = i32x4.shuffle(u0, u1, 0, 2, 4, 6);
-            let idx = at;
-            let v = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
-            let wins = beats(v, best);
-            best = v128.bitselect(v, best, wins);
-            idx = v128.bitselect(i32x4.add(at, i32x4.splat(1)), idx, wins);
-            v = i32x4.shuffle(l0, l1, 0, 2, 4, 6);
-            wins = beats(v, best);
-            best = v128.bitselect(v, best, wins);
-            idx = v128.bitselect(i32x4.add(at, i32x4.splat(W)), idx, wins);
-            v = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
-            wins = beats(v, best);
-            best = v128.bitselect(v, best, wins);
-            idx = v128.bitselect(i32x4.add(at, i32x4.splat(W + 1)), idx, wins);
-            v128.store(o + (<usize>(q0 + ow) << 2), best);
-            v128.store(g + (<usize>(q0 + ow) << 2), idx);
+            pool2x2Block4(o + (<usize>(q0 + ow) << 2), g + (<usize>(q0 + ow) << 2), img + (<usize>(top + 2 * ow) << 2), W, top + 2 * ow, false);
           }
         }
         for (let ow = OW4; ow < OW; ow++) {
@@ -596,6 +746,38 @@ export function maxPoolForward(out: usize, argmax: usize, x: usize, n0: i32, n1:
   }
 }
 
+// Four 2x2 windows side by side (stride 2) whose top-left pixel is at p, index `at` in the
+// image: their largest values (after ReLU when `relu`: max(v, 0), NaN to 0) to out, where
+// they are to arg; the first of ties in window order, NaN over numbers.
+@inline function pool2x2Block4(out: usize, arg: usize, p: usize, W: i32, at: i32, relu: bool): void {
+  let u0 = v128.load(p), u1 = v128.load(p, 16);
+  let l0 = v128.load(p + (<usize>W << 2)), l1 = v128.load(p + (<usize>W << 2), 16);
+  if (relu) {
+    const zero = f32x4.splat(0);
+    u0 = v128.and(u0, f32x4.gt(u0, zero));
+    u1 = v128.and(u1, f32x4.gt(u1, zero));
+    l0 = v128.and(l0, f32x4.gt(l0, zero));
+    l1 = v128.and(l1, f32x4.gt(l1, zero));
+  }
+  const at0 = i32x4.add(i32x4.splat(at), i32x4(0, 2, 4, 6));
+  let best = i32x4.shuffle(u0, u1, 0, 2, 4, 6);
+  let idx = at0;
+  let v = i32x4.shuffle(u0, u1, 1, 3, 5, 7);
+  let wins = beats(v, best);
+  best = v128.bitselect(v, best, wins);
+  idx = v128.bitselect(i32x4.add(at0, i32x4.splat(1)), idx, wins);
+  v = i32x4.shuffle(l0, l1, 0, 2, 4, 6);
+  wins = beats(v, best);
+  best = v128.bitselect(v, best, wins);
+  idx = v128.bitselect(i32x4.add(at0, i32x4.splat(W)), idx, wins);
+  v = i32x4.shuffle(l0, l1, 1, 3, 5, 7);
+  wins = beats(v, best);
+  best = v128.bitselect(v, best, wins);
+  idx = v128.bitselect(i32x4.add(at0, i32x4.splat(W + 1)), idx, wins);
+  v128.store(out, best);
+  v128.store(arg, idx);
+}
+
 // Lanes where v beats best: greater, or NaN over a number (np.argmax's rule).
 @inline function beats(v: v128, best: v128): v128 {
   return v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
@@ -617,5 +799,100 @@ export function maxPoolBackward(dx: usize, dout: usize, argmax: usize, n0: i32, 
         store<f32>(p, load<f32>(p) + load<f32>(d + (<usize>q << 2)));
       }
     }
+  }
+}
+
+// ---- the first layer fused: convolution -> ReLU -> 2x2 max-pooling ---------------------------
+//
+// The book's first block (Convolution, Relu, Pooling 2x2 stride 2) without its (N, FN, OH, OW)
+// activations in memory: they are 7 MB at batch 100 for SimpleConvNet, and three passes
+// over them (ReLU, pooling, and the same again backward) cost more than the arithmetic.
+
+/**
+ * pooled (N, FN, OH/2, OW/2), argmax (same shape, i32) = maxPoolForward(reluForward(
+ * convForward(x))) for images [n0, n1), convolution stride 1 (any padding), pooling 2x2
+ * stride 2: the same values and argmax (an index into the image's FN*OH*OW activations)
+ * as the three kernels one after the other. OH and OW must be even. Scratch (this thread's):
+ * img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) + (C*FH, 2) i32, band (FN, 2, OW + 4)
+ * floats: two rows of activations at a time.
+ */
+export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize, band: usize): void {
+  const P = OH * OW, D = C * H * Wd;
+  const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
+  const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
+  const PW4 = PW & ~3;
+  const list = rows + (<usize>(C * Hp) << 2);
+  for (let n = n0; n < n1; n++) {
+    padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
+    const po = pooled + (<usize>(n * Q) << 2), ao = argmax + (<usize>(n * Q) << 2);
+    for (let ph = 0; ph < PH; ph++) {
+      // Activation rows 2ph and 2ph + 1 of every filter into band (FN, 2, OW).
+      directRow(band, img, rows, list, W, b, 2 * ph, 0, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
+      directRow(band, img, rows, list, W, b, 2 * ph + 1, 1, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
+      for (let f = 0; f < FN; f++) {
+        const top = band + (<usize>(f * 2 * OW) << 2);
+        const at = f * P + 2 * ph * OW; // the activations' index of the band row's first value
+        const q0 = (f * PH + ph) * PW;
+        for (let pw = 0; pw < PW4; pw += 4) {
+          pool2x2Block4(po + (<usize>(q0 + pw) << 2), ao + (<usize>(q0 + pw) << 2), top + (<usize>(2 * pw) << 2), OW, at + 2 * pw, true);
+        }
+        for (let pw = PW4; pw < PW; pw++) {
+          let best: f32 = 0, where = 0;
+          for (let i = 0; i < 2; i++) {
+            for (let j = 0; j < 2; j++) {
+              let v = load<f32>(top + (<usize>(i * OW + 2 * pw + j) << 2));
+              v = v > 0 ? v : 0;
+              if ((i === 0 && j === 0) || v > best) {
+                best = v;
+                where = at + i * OW + 2 * pw + j;
+              }
+            }
+          }
+          store<f32>(po + (<usize>(q0 + pw) << 2), best);
+          store<i32>(ao + (<usize>(q0 + pw) << 2), where);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dW (FN, K) for filters [f0, f1) over images [n0, n1), from the pooled gradient: what
+ * convWeightGrad gives for dout = reluBackward(maxPoolBackward(dpooled)), without that
+ * (N, FN, OH, OW) dout. A pooled value is nonzero only where its activation was positive,
+ * so the entries that reach a window are those with pooled > 0 and dpooled != 0, at their
+ * argmax. Sums run images ascending, then pooled positions ascending (not quite the
+ * activations' order: equal to convWeightGrad's to float32 round-off, not bit for bit).
+ * Convolution stride 1, no padding, C*FH <= 5, FW <= 8 (the book's first layer); pooling
+ * 2x2 stride 2. Scratch: acc (10 x 4) floats, list (OH*OW/4 + 3) entries of 8 bytes.
+ */
+export function convWeightGradPooled(dW: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
+  windowWeightGrad(dW, x, 0, pooled, dpooled, argmax, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, 1, OH, OW, acc, list);
+}
+
+/**
+ * db (FN) for filters [f0, f1) from the pooled gradient: the sum of dpooled where pooled > 0,
+ * images ascending, positions in four lanes (p mod 4) added as (0 + 2) + (1 + 3), then the
+ * rest. (The activations' gradient is nonzero only there.)
+ */
+export function convBiasGradPooled(db: usize, dpooled: usize, pooled: usize, N: i32, f0: i32, f1: i32, FN: i32, PQ: i32): void {
+  const PQ4 = PQ & ~3;
+  const zero = f32x4.splat(0);
+  for (let f = f0; f < f1; f++) {
+    let s = zero;
+    let tail: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const r = <usize>((n * FN + f) * PQ) << 2;
+      for (let q = 0; q < PQ4; q += 4) {
+        const o = r + (<usize>q << 2);
+        s = f32x4.add(s, v128.and(v128.load(dpooled + o), f32x4.gt(v128.load(pooled + o), zero)));
+      }
+      for (let q = PQ4; q < PQ; q++) {
+        const o = r + (<usize>q << 2);
+        if (load<f32>(pooled + o) > 0) tail += load<f32>(dpooled + o);
+      }
+    }
+    const h = f32x4.add(s, i32x4.shuffle(s, s, 2, 3, 0, 1));
+    store<f32>(db + (<usize>f << 2), f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1) + tail);
   }
 }

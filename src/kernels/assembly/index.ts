@@ -710,3 +710,4 @@ export function countCorrectTwoLayer(n0: i32, n1: i32, starts: usize, cols: usiz
   return correct;
 }
 export * from './conv';
+export * from './adam';

@@ -30,6 +30,15 @@ export const JOB_EVAL = 3; // chunks of a set to evaluate, taken from a shared c
 export const JOB_AXPY = 4; // axpy over the high half of a weight gradient's rows (alpha as f32 bits)
 export const JOB_TOUCH = 5; // touchPages over [ptr, ptr + bytes): pages of pixel lists about to be filled
 export const JOB_EXIT = 6; // the worker's loop ends and the thread exits
+// The blocked dense products over a range of rows of their output (the Affine of a convnet),
+// with the arguments of the sgemm exports of ./assembly/conv.ts; NT always with B^T given.
+export const JOB_SGEMM_NN = 7;
+export const JOB_SGEMM_TN = 8;
+export const JOB_SGEMM_NT = 9;
+// A kernel export with many arguments (the convnet's, Adam's): KERNEL_CALLS[a0] with the a2
+// f64 arguments at byte offset a1.
+export const JOB_CALL = 10;
+export const KERNEL_CALLS = ['convForward', 'convForwardDirect', 'convWeightGrad', 'convInputGrad', 'maxPoolForward', 'maxPoolBackward', 'adamStepExact'] as const;
 
 /**
  * How long a waiting thread spins before it sleeps, in milliseconds: longer than the gap

@@ -4,7 +4,7 @@ import { mapOpMatrices, type Op } from '../ops.js';
 import { wasmKernels } from '../wasm.js';
 import { Heap } from '../wasm-heap.js';
 import { sourceFromDescriptor, type WasmImageSource } from '../wasm-image-source.js';
-import { ARGS, CLAIMED, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_EXIT, JOB_FORWARD, JOB_TOUCH, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, STOP, waitWhile, type EvalJob, type MatrixAddress, type WorkerInit } from './protocol.js';
+import { ARGS, CLAIMED, KERNEL_CALLS, JOB_CALL, CONTROL_WORDS, countChunks, DONE, ERROR_BYTES, JOB_AXPY, JOB_EVAL, JOB_EXIT, JOB_FORWARD, JOB_SGEMM_NN, JOB_SGEMM_NT, JOB_SGEMM_TN, JOB_TOUCH, JOB_WEIGHT_GRAD, KIND, RESULT, SEQ, STATUS, STOP, waitWhile, type EvalJob, type MatrixAddress, type WorkerInit } from './protocol.js';
 import { touchPages } from './touch-pages.js';
 
 // One worker thread of the pool (./pool.ts): waits on its control block, runs each job with
@@ -43,6 +43,23 @@ function run(kind: number, seq: number): number {
   }
   if (kind === JOB_WEIGHT_GRAD) {
     w.sparseWeightGrad(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
+    return 0;
+  }
+  if (kind === JOB_SGEMM_NN) {
+    w.sgemmNN(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7) !== 0);
+    return 0;
+  }
+  if (kind === JOB_SGEMM_TN) {
+    w.sgemmTN(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8) !== 0);
+    return 0;
+  }
+  if (kind === JOB_SGEMM_NT) {
+    w.sgemmNT(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), true);
+    return 0;
+  }
+  if (kind === JOB_CALL) {
+    const call = (w as unknown as Record<string, (...args: number[]) => void>)[KERNEL_CALLS[a(0)]];
+    call(...new Float64Array(memory.buffer, a(1), a(2)));
     return 0;
   }
   if (kind === JOB_TOUCH) {

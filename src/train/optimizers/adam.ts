@@ -33,13 +33,8 @@ export class Adam implements Optimizer {
     const v = (this.v ??= zerosLike(this.kernels, params));
     this.iter++;
     const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.iter)) / (1 - this.beta1 ** this.iter);
-    for (const key in params) {
-      this.kernels.scale(m[key], this.beta1);
-      this.kernels.axpy(m[key], 1 - this.beta1, grads[key]);
-      this.kernels.scale(v[key], this.beta2);
-      this.kernels.addSquare(v[key], 1 - this.beta2, grads[key]);
-      this.kernels.adaptiveStep(params[key], lrT, m[key], v[key], this.eps);
-    }
+    const h = { beta1: this.beta1, beta2: this.beta2, lrT, eps: this.eps };
+    for (const key in params) this.kernels.adamStep(params[key], m[key], v[key], grads[key], h);
   }
 
   getState(): OptimizerState {
