@@ -88,6 +88,9 @@ export interface TrainSummary {
   imagesPerSecond: number; // training images through forward + backward per second
 }
 
+/** The first epoch's steps needed before its mean loss is compared with the first step's. */
+const STEPS_TO_JUDGE_THE_LOSS = 20;
+
 /** Training stopped because a loss or a weight stopped being a finite number. */
 export class Diverged extends Error {
   constructor(
@@ -208,7 +211,8 @@ export async function train(
     p.records.push(e);
     emit(e);
     // A learning rate too large shows at once: the first epoch ends no lower than it started.
-    if (epoch === 1 && iteration > 1 && !(loss < p.firstLoss!)) emit({ type: 'warning', code: 'loss-not-falling', firstLoss: p.firstLoss!, epochLoss: loss });
+    // An epoch of a few steps (300 images at batch 100: 3) moves the loss less than its noise.
+    if (epoch === 1 && iteration >= STEPS_TO_JUDGE_THE_LOSS && !(loss < p.firstLoss!)) emit({ type: 'warning', code: 'loss-not-falling', firstLoss: p.firstLoss!, epochLoss: loss });
     epochStarted = now;
     checkpointDue = onCheckpoint !== undefined;
   };

@@ -242,6 +242,13 @@ describe('--checkpoint and --resume', () => {
     expect(warnings[0].message).toMatch(/^the loss did not fall in the first epoch \(2\.\d+ at the first step, 1\d\.\d+ on average over epoch 1\): the learning rate 100 is likely too large; try a smaller --lr$/);
     expect(r.stderr.trim()).toBe(`warning: ${warnings[0].message}`);
   });
+
+  it('a first epoch of a few steps (the overfitting experiment: 300 images, 3 steps) is too short to judge, and does not warn', async () => {
+    const r = await run(['--dataset', 'mnist-10k', '--offline', '--train-size', '300', '--hidden', '100,100,100,100,100,100', '--init', 'he', '--optimizer', 'sgd', '--lr', '0.01', '--epochs', '2', '--json', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ndjson(r.stdout).filter((x) => x.type === 'warning')).toEqual([]);
+    expect(r.stderr).toBe('');
+  });
 });
 
 describeMnist('checkpoints on the real MNIST', () => {
