@@ -57,10 +57,12 @@ const EXAMPLES = `
 Examples:
   $ nn-train --hidden 50 --epochs 17                 # the book's experiment, as a table
   $ nn-train --iters 10000 --json | jq -c 'select(.type == "epoch")'
+  $ nn-train --arch simple-convnet                   # the book's chapter 7 convnet
   $ nn-train gradcheck                               # backprop vs numerical gradients
   $ nn-train demo apple-orange                       # the shopping example's graph
 
-Exit codes: 0 ok, 1 runtime failure (data, a failed check), 2 usage error, 130 Ctrl-C.`;
+Exit codes: 0 ok, 1 runtime failure (data, a failed check, a diverged run), 2 usage error,
+130 Ctrl-C, 143 SIGTERM.`;
 
 /**
  * commander's own errors (unknown option, missing argument) in our style: one line, prefixed

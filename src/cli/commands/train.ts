@@ -17,7 +17,7 @@ import { addDataOptions, addOutputOptions, addServeOptions } from './shared-opti
  */
 export function trainCommand(): Command {
   const cmd = new Command('train')
-    .description("train the book's network (784-50-10 with SGD; deeper with --hidden, other optimizers with --optimizer) (the default command)")
+    .description("train the book's network (784-50-10 with SGD; deeper with --hidden, convnets with --arch or --layers, other optimizers with --optimizer) (the default command)")
     .addOption(new Option('--epochs <n>', 'epochs (evaluations of the full train and test sets)').default(DEFAULTS.epochs))
     .addOption(new Option('--iters <n>', 'total SGD steps instead of --epochs (the book: 10000)'))
     .addOption(new Option('--batch-size <n>', 'images per SGD step').default(DEFAULTS.batchSize));
