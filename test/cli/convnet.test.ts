@@ -64,6 +64,8 @@ describe('saved conv models', () => {
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const summary = ndjson(t.stdout).find((x) => x.type === 'summary')!;
     expect(ndjson(evaluated.stdout)[0]).toMatchObject({ type: 'eval', architecture: `${SMALL},affine:10`, accuracy: summary.finalTestAcc });
+    const table = await run(['eval', '--model', file, '--dataset', 'mnist-10k']);
+    expect(table.stdout.split('\n')[0]).toBe(`Model ${file}: ${SMALL},affine:10, float32 (saved with test accuracy ${summary.finalTestAcc} on mnist-10k)`);
 
     const svg = path.join(dir, 'filters.svg');
     const drawn = await run(['filters', '--model', file, '--out', svg, '--compare-init']);

@@ -30,7 +30,9 @@ export async function runEval(raw: Record<string, unknown>): Promise<void> {
       return;
     }
     const saved = model.metadata.accuracy !== undefined ? ` (saved with test accuracy ${model.metadata.accuracy} on ${model.metadata.dataset ?? 'an unnamed data set'})` : '';
-    writeOut(`Model ${opts.model}: ${model.net.architecture}, ${model.metadata.activation}, ${model.dtype}${saved}`);
+    // A layer spec names its activations itself; an MLP's architecture does not.
+    const activation = model.metadata.activation === 'layers' ? '' : `, ${model.metadata.activation}`;
+    writeOut(`Model ${opts.model}: ${model.net.architecture}${activation}, ${model.dtype}${saved}`);
     writeOut(`Accuracy on the ${record.name} ${opts.split} set: ${out.chalk.bold(accuracy.toFixed(4))} (${Math.round(accuracy * set.count).toLocaleString('en-US')} of ${set.count.toLocaleString('en-US')})`);
     writeOut(`\n${confusionTable(confusion, opts.split, out)}`);
   }, createCommandReporter);
