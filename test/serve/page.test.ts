@@ -14,29 +14,40 @@ import { request, serve, type Served } from './serve-process.js';
 
 const DATA = ['--data-dir', MNIST_DIR, '--offline'];
 const SHOTS = process.env.NN_TRAIN_SCREENSHOTS;
+// A small convnet: 8 feature maps of 24x24, the same after ReLU, 8 of 12x12 after pooling.
+const CONV_NET = 'conv:8x5,relu,pool:2,affine:40,relu';
 
 describeMnist('the page', () => {
   describeBrowser('in a browser', () => {
     let dir: string;
     let model: string;
     let runFile: string;
+    let convModel: string;
     let browser: Browser;
     let served: Served;
+    let servedConv: Served;
     const problems: string[] = []; // console errors, page errors, requests anywhere but the server
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'nn-page-'));
       model = path.join(dir, 'm.safetensors');
       runFile = path.join(dir, 'run.ndjson');
-      const [trained, b] = await Promise.all([run(['--iters', '300', '--save', model, '--json', ...DATA]), launchBrowser()]);
+      convModel = path.join(dir, 'conv.safetensors');
+      const [trained, trainedConv, b] = await Promise.all([
+        run(['--iters', '300', '--save', model, '--json', ...DATA]),
+        run(['--layers', CONV_NET, '--optimizer', 'adam', '--lr', '0.001', '--iters', '150', '--eval-samples', '500', '--save', convModel, '--json', '--threads', '1', ...DATA]),
+        launchBrowser(),
+      ]);
       browser = b;
       expect(trained.code, trained.stderr).toBe(0);
+      expect(trainedConv.code, trainedConv.stderr).toBe(0);
       writeFileSync(runFile, trained.stdout);
-      served = await serve(['serve', '--model', model, '--run', runFile, ...DATA]);
+      [served, servedConv] = await Promise.all([serve(['serve', '--model', model, '--run', runFile, ...DATA]), serve(['serve', '--model', convModel, ...DATA])]);
     });
 
     afterAll(async () => {
       await served?.stop();
+      await servedConv?.stop();
       await browser?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
       expect(problems).toEqual([]);
@@ -121,6 +132,31 @@ describeMnist('the page', () => {
         const p = await probabilities(page);
         p.forEach((v, j) => expect(Math.abs(v - cli.probabilities[j])).toBeLessThan(1e-5));
         await expect.poll(() => page.locator('#predicted').textContent()).toContain(`test digit #${index}, labelled ${cli.label}`);
+      }
+      await page.close();
+    });
+
+    it('a convnet: a drawing is read, every layer (feature maps included) changes with it, and test digits get the classes nn-train predict gives', async () => {
+      const page = await open(servedConv.url);
+      const emptyLayers = await layerSums(page);
+      expect(emptyLayers).toHaveLength(5); // conv, its ReLU, the pool (feature maps); the hidden ReLU; the class scores
+      const maps = await page.$$eval('#layers canvas', (cs) => cs.slice(0, 3).map((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]));
+      expect(maps).toEqual([[8 * 48 + 7 * 4, 24 * 2], [8 * 48 + 7 * 4, 24 * 2], [8 * 48 + 7 * 4, 12 * 4]]); // 8 maps a row, each ~48 px
+      await expect.poll(() => page.locator('#layers').textContent()).toContain('8 maps of 24×24');
+      await stroke(page, [[90, 50], [190, 50], [190, 110], [130, 240]]); // a 7
+      const seven = await probabilities(page);
+      expect(seven.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      const drawnLayers = await layerSums(page);
+      drawnLayers.forEach((v, i) => expect(v, `layer ${i}`).not.toBe(emptyLayers[i]));
+      if (SHOTS) await page.locator('#layers-section').screenshot({ path: path.join(SHOTS, 'page-convnet.png') });
+      for (const index of [0, 1, 4321]) {
+        const cli = ndjson((await run(['predict', '--model', convModel, '--index', String(index), '--json', ...DATA])).stdout)[0];
+        const before = await page.locator('#probs').getAttribute('data-probabilities');
+        await page.fill('#test-index', String(index));
+        await page.click('#load-test');
+        await page.waitForFunction((b) => document.getElementById('probs')!.dataset.probabilities !== b, before);
+        expect(Number(await page.locator('#probs').getAttribute('data-predicted')), `test digit ${index}`).toBe(cli.predicted);
+        (await probabilities(page)).forEach((v, j) => expect(Math.abs(v - cli.probabilities[j])).toBeLessThan(1e-5));
       }
       await page.close();
     });

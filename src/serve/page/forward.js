@@ -124,7 +124,7 @@ const OPS = {
 };
 
 /** A convolution's or pooling's output height and width. */
-function outputSize({ H, W, FH, FW, stride, pad }) {
+export function outputSize({ H, W, FH, FW, stride, pad }) {
   return { OH: (H + 2 * pad - FH) / stride + 1, OW: (W + 2 * pad - FW) / stride + 1 };
 }
 

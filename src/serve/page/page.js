@@ -3,7 +3,7 @@
 // the nn-train server that served it, and to nothing else.
 import { confusionTable, drawGray, lineChart } from './charts.js';
 import { toMnistInput } from './digit-input.js';
-import { decodeModel, forward } from './forward.js';
+import { decodeModel, forward, outputSize } from './forward.js';
 
 const $ = (id) => document.getElementById(id);
 const STROKE_WIDTH = 24; // on the 280-pixel pad: 2 to 3 pixels of 28 once a digit is scaled to 20, as MNIST's strokes
@@ -274,26 +274,33 @@ function showProbabilities({ probabilities, predicted }, input) {
 /**
  * One view per entry of the model's layer list, chosen by the layer's kind. Activations are a
  * strip of cells, one per unit. A convnet's conv and pool layers, and the layers between them
- * and the first affine, output feature maps: this page says so instead of drawing them.
+ * and the first affine, output feature maps: a grid of small images, one per channel.
  */
 const LAYER_VIEWS = {
   affine: (layer, isLast) => (isLast ? unitStrip(layer, `${layer.name}: ${layer.inputs} → ${layer.outputs}, the class scores`) : arrow(`${layer.name}: ${layer.inputs} → ${layer.outputs} (weights ${layer.inputs}×${layer.outputs} + bias)`)),
   relu: (layer) => unitStrip(layer, `${layer.name}: ReLU`),
   sigmoid: (layer) => unitStrip(layer, `${layer.name}: sigmoid`, { fixed: [0, 1] }),
   softmax: (layer) => arrow(`${layer.name}: probabilities (the bars above)`),
-  conv: (layer) => arrow(`${layer.name}: ${layer.shape.FN} filters ${layer.shape.FH}×${layer.shape.FW} over ${layer.shape.C}×${layer.shape.H}×${layer.shape.W} (feature maps: this page does not draw the insides of a conv layer)`),
-  pool: (layer) => arrow(`${layer.name}: max pooling ${layer.shape.FH}×${layer.shape.FW}, stride ${layer.shape.stride} (feature maps not drawn)`),
+  conv: (layer) => featureMaps(layer, `${layer.name}: ${layer.shape.FN} filters ${layer.shape.FH}×${layer.shape.FW}, stride ${layer.shape.stride}, pad ${layer.shape.pad}`, mapsOf(layer, layer.shape.FN)),
+  pool: (layer) => featureMaps(layer, `${layer.name}: max pooling ${layer.shape.FH}×${layer.shape.FW}, stride ${layer.shape.stride}`, mapsOf(layer, layer.shape.C)),
 };
+
+/** The feature maps' shape a conv or pool layer outputs: channels, height, width. */
+function mapsOf(layer, channels) {
+  const { OH, OW } = outputSize(layer.shape);
+  return { C: channels, OH, OW };
+}
 
 let layerViews = [];
 
 function buildLayerViews(model) {
   const lastAffine = model.layers.map((l) => l.kind).lastIndexOf('affine');
-  let maps = false; // between a conv or pool and the next affine, the layers output feature maps
+  let maps = null; // between a conv or pool and the next affine, the layers output feature maps of this shape
   layerViews = model.layers.map((layer, i) => {
-    if (layer.kind === 'conv' || layer.kind === 'pool') maps = true;
-    else if (layer.kind === 'affine') maps = false;
-    else if (maps) return arrow(`${layer.name}: ${layer.kind} (feature maps not drawn)`);
+    if (layer.kind === 'conv') maps = mapsOf(layer, layer.shape.FN);
+    else if (layer.kind === 'pool') maps = mapsOf(layer, layer.shape.C);
+    else if (layer.kind === 'affine') maps = null;
+    else if (maps) return featureMaps(layer, `${layer.name}: ${layer.kind}`, maps);
     const make = LAYER_VIEWS[layer.kind] ?? ((l) => arrow(`${l.name}: ${l.kind}`));
     return make(layer, i === lastAffine);
   });
@@ -345,14 +352,74 @@ function unitStrip(layer, title, { fixed } = {}) {
   };
 }
 
-/** Dark (low) to yellow (high): black, purple, orange, yellow. */
-function heat(t) {
+/**
+ * Feature maps: one small image per channel, up to 10 a row, each value coloured on one scale
+ * for the whole layer (from its smallest, or 0, to its largest), so channels can be compared.
+ */
+function featureMaps(layer, title, { C, OH, OW }) {
+  const element = document.createElement('div');
+  element.className = 'layer';
+  const label = document.createElement('div');
+  label.className = 'label';
+  const canvas = document.createElement('canvas');
+  canvas.dataset.layer = layer.name;
+  element.append(label, canvas);
+  const scale = Math.max(1, Math.round(48 / Math.max(OH, OW))); // each map about 48 px across
+  const GAP = 4;
+  const perRow = Math.min(C, 10);
+  canvas.width = perRow * (OW * scale + GAP) - GAP;
+  canvas.height = Math.ceil(C / perRow) * (OH * scale + GAP) - GAP;
+  return {
+    element,
+    update(values) {
+      let lo = 0, hi = -Infinity, sum = 0, active = 0;
+      for (const v of values) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        if (v > 0) active++;
+        sum += v;
+      }
+      if (hi - lo < 1e-12) hi = lo + 1;
+      // Pixels written straight into an image (tens of thousands of fillRects would take longer
+      // than the forward pass), each value's colour from a 256-step table of the heat scale.
+      const image = new ImageData(canvas.width, canvas.height);
+      const px = image.data;
+      for (let c = 0; c < C; c++) {
+        const x0 = (c % perRow) * (OW * scale + GAP);
+        const y0 = Math.floor(c / perRow) * (OH * scale + GAP);
+        for (let y = 0; y < OH * scale; y++) {
+          for (let x = 0; x < OW * scale; x++) {
+            const v = values[(c * OH + Math.floor(y / scale)) * OW + Math.floor(x / scale)];
+            const rgb = HEAT_TABLE[Math.round(((v - lo) / (hi - lo)) * 255)];
+            const at = ((y0 + y) * canvas.width + x0 + x) * 4;
+            px[at] = rgb[0];
+            px[at + 1] = rgb[1];
+            px[at + 2] = rgb[2];
+            px[at + 3] = 255;
+          }
+        }
+      }
+      canvas.getContext('2d').putImageData(image, 0, 0);
+      canvas.dataset.sum = String(sum);
+      label.innerHTML = `<strong>${esc(title)}</strong> · ${C} maps of ${OH}×${OW}, ${active} of ${values.length} values above 0 · largest ${fmt(hi)}`;
+    },
+  };
+}
+
+/** Dark (low) to yellow (high): black, purple, orange, yellow; t in 0..1 -> [r, g, b]. */
+function heatRgb(t) {
   const stops = [[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]];
   const x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
   const k = Math.min(Math.floor(x), stops.length - 2);
   const f = x - k;
-  const c = stops[k].map((v, i) => Math.round(v + (stops[k + 1][i] - v) * f));
-  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+  return stops[k].map((v, i) => Math.round(v + (stops[k + 1][i] - v) * f));
+}
+
+const HEAT_TABLE = Array.from({ length: 256 }, (_, i) => heatRgb(i / 255));
+
+function heat(t) {
+  const [r, g, b] = heatRgb(t);
+  return `rgb(${r}, ${g}, ${b})`;
 }
 
 // ---------------------------------------------------------------- test set
