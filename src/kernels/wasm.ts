@@ -115,6 +115,12 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const conv: ConvWasm = convWasm({ memory, heap, module: options.module });
   w.initScale(); // the same table from every thread: writing it again changes nothing
   const argmaxes = new Map<number, Int32Array>(); // pooling's argmax at inference, by size
+  /** An argmax of n values for a pooling at inference, which nobody reads. */
+  const unreadArgmax = (n: number): Int32Array => {
+    let where = argmaxes.get(n);
+    if (where === undefined) argmaxes.set(n, (where = heap.int32(n))); // (N, C*OH*OW)
+    return where;
+  };
   const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer); // alpha for a worker
 
   const inWasm = (m: Matrix): boolean => heap.owns(m.data);
@@ -245,14 +251,26 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
 
     poolForward(out, argmax, x, shape) {
       if (!inWasm(out) || !inWasm(x) || (argmax !== null && !heap.owns(argmax))) return js.poolForward(out, argmax, x, shape);
-      const n = out.rows * out.cols;
-      let where = argmax;
-      if (where === null) {
-        where = argmaxes.get(n) ?? heap.int32(n); // (N, C*OH*OW), read by nobody
-        argmaxes.set(n, where);
-      }
+      const where = argmax ?? unreadArgmax(out.rows * out.cols);
       const s = { N: x.rows, ...shape };
       inHalves(x.rows, (k, images) => k.maxPoolForward(out, where, x, s, images));
+    },
+
+    convReluPoolForward(pooled, argmax, x, W, b, conv, pool) {
+      const xd = dense(x);
+      if (![pooled, xd, W, b].every(inWasm) || (argmax !== null && !heap.owns(argmax))) return js.convReluPoolForward.call(this, pooled, argmax, xd, W, b, conv, pool);
+      const where = argmax ?? unreadArgmax(pooled.rows * pooled.cols);
+      const s = { N: x.rows, ...conv };
+      inHalves(x.rows, (k, images) => k.convReluPoolForward(pooled, where, xd, W, b, s, images));
+    },
+
+    convReluPoolBackward(dW, db, dpooled, pooled, argmax, x, W, conv, pool) {
+      const xd = dense(x);
+      // The fused gradient holds a window's rows in registers: the book's first layer's sizes.
+      const fits = conv.pad === 0 && conv.C * conv.FH <= 5 && conv.FW <= 8;
+      if (!fits || ![dW, db, dpooled, pooled, xd].every(inWasm) || !heap.owns(argmax)) return js.convReluPoolBackward.call(this, dW, db, dpooled, pooled, argmax, xd, W, conv, pool);
+      const s = { N: x.rows, ...conv };
+      inHalves(conv.FN, (k, filters) => k.convWeightGradPooled(dW, db, xd, dpooled, pooled, argmax, s, { filters }));
     },
 
     poolBackward(dx, dout, argmax, shape) {
