@@ -91,10 +91,11 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   /**
    * A convnet kernel over [0, n) (images or filters): the first half here, the second on the
    * worker (or here too, if it has not started it). Each image's or filter's numbers are made
-   * the same way whoever makes them.
+   * the same way whoever makes them. `worth`: whether to split (by default, a batch of n
+   * images is split when split(n) says so; a kernel over filters says from its batch).
    */
-  const inHalves = (n: number, run: (k: ConvWasm, r: Range) => void): void => {
-    if (!split(n)) return run(conv, [0, n]);
+  const inHalves = (n: number, run: (k: ConvWasm, r: Range) => void, worth = split(n)): void => {
+    if (!worth || n < 2) return run(conv, [0, n]);
     const h = n >> 1;
     run(remoteConv, [h, n]);
     run(conv, [0, h]);
@@ -244,7 +245,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const xd = dense(x);
       if (![dW, db, dout, xd, W].every(inWasm) || (dx !== null && !inWasm(dx))) return js.convBackward(dx, dW, db, dout, xd, W, shape);
       const s = { N: x.rows, ...shape };
-      inHalves(shape.FN, (k, filters) => k.convWeightGrad(dW, xd, dout, s, { filters }));
+      inHalves(shape.FN, (k, filters) => k.convWeightGrad(dW, xd, dout, s, { filters }), split(x.rows));
       conv.convBiasGrad(db, dout, s);
       if (dx !== null) inHalves(x.rows, (k, images) => k.convInputGrad(dx, dout, W, s, images));
     },
@@ -270,7 +271,7 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const fits = conv.pad === 0 && conv.C * conv.FH <= 5 && conv.FW <= 8;
       if (!fits || ![dW, db, dpooled, pooled, xd].every(inWasm) || !heap.owns(argmax)) return js.convReluPoolBackward.call(this, dW, db, dpooled, pooled, argmax, xd, W, conv, pool);
       const s = { N: x.rows, ...conv };
-      inHalves(conv.FN, (k, filters) => k.convWeightGradPooled(dW, db, xd, dpooled, pooled, argmax, s, { filters }));
+      inHalves(conv.FN, (k, filters) => k.convWeightGradPooled(dW, db, xd, dpooled, pooled, argmax, s, { filters }), split(x.rows));
     },
 
     poolBackward(dx, dout, argmax, shape) {
