@@ -103,8 +103,7 @@ export function measureConvKernels(k: ConvWasm, images: Float32Array, seconds = 
   add('sgemmTN affine dW', '4320x100^T . 100x100', affineFlops, true, () => k.sgemmTN(dW2, pooled, dh));
   add('sgemmNT affine dx', '100x100 . (4320x100)^T', affineFlops, true, () => k.sgemmNT(dpooled, dh, W2));
   add('  of which transpose', '4320x100', 0, false, () => k.transpose(W2t, W2));
-  add('convWeightGradPooled (fused)', '30x5x5 over 100 images', convFlops, true, () => k.convWeightGradPooled(dW1, x, dpooled, pooled, argmax, conv));
-  add('convBiasGradPooled (fused)', '30 over 100x144', 0, true, () => k.convBiasGradPooled(db1, dpooled, pooled, conv));
+  add('convWeightGradPooled (fused, dW and db)', '30x5x5 over 100 images', convFlops, true, () => k.convWeightGradPooled(dW1, db1, x, dpooled, pooled, argmax, conv));
   add('sgemm affine 2 (fwd, dW, dx)', '100x100 . 100x10', 3 * 2 * N * HID * CLASSES, true, () => {
     k.sgemmNN(scores, h, W3);
     k.sgemmTN(dW3, h, dscores);
@@ -187,7 +186,7 @@ export async function measureStep(k: ConvWasm, images: Float32Array, threads: 1 
   const scratch = [0, 1].map(() => ({ img: k.heap.allocBytes(28 * 44 * 4), rows: k.heap.allocBytes(64 * 4), band: k.heap.allocBytes(FN * 2 * 28 * 4), acc: k.heap.allocBytes(40 * 4), list: k.heap.allocBytes(148 * 8) }));
   const half = N / 2;
   const conv = (n0: number, n1: number, t: number) => [p(pooled), p(argmax), p(x), p(W1), p(b1), n0, n1, 1, 28, 28, FN, 5, 5, 0, 24, 24, scratch[t].img, scratch[t].rows, scratch[t].band];
-  const wgrad = (f0: number, f1: number, t: number) => [p(dW1), p(x), p(dpooled), p(pooled), p(argmax), 0, N, f0, f1, 1, 28, 28, FN, 5, 5, 24, 24, scratch[t].acc, scratch[t].list];
+  const wgrad = (f0: number, f1: number, t: number) => [p(dW1), p(db1), p(x), p(dpooled), p(pooled), p(argmax), 0, N, f0, f1, 1, 28, 28, FN, 5, 5, 24, 24, scratch[t].acc, scratch[t].list];
   const step = () => {
     split('convReluPoolForward', conv(0, half, 0), conv(half, N, 1));
     split('sgemmNN', [p(h), p(pooled), p(W2), 0, half, Q, HID, 0], [p(h), p(pooled), p(W2), half, N, Q, HID, 0]);
@@ -195,7 +194,6 @@ export async function measureStep(k: ConvWasm, images: Float32Array, threads: 1 
     e.transpose(p(W2t), p(W2), Q, HID);
     split('sgemmNT', [p(dpooled), p(dh), p(W2), 0, half, HID, Q, p(W2t), 1], [p(dpooled), p(dh), p(W2), half, N, HID, Q, p(W2t), 1]);
     split('convWeightGradPooled', wgrad(0, FN / 2, 0), wgrad(FN / 2, FN, 1));
-    e.convBiasGradPooled(p(db1), p(dpooled), p(pooled), N, 0, FN, FN, 144);
     const n = Q * HID;
     split('adamUpdate', [p(W2), p(m2), p(v2), p(dW2), 0, n / 2, 0.9, 0.999, 1e-3, 1e-7], [p(W2), p(m2), p(v2), p(dW2), n / 2, n, 0.9, 0.999, 1e-3, 1e-7]);
   };

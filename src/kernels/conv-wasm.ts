@@ -21,8 +21,7 @@ export interface ConvExports {
   convBiasGrad(db: number, dout: number, N: number, f0: number, f1: number, FN: number, P: number): void;
   convInputGrad(dx: number, dout: number, W: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, dcol: number): void;
   convReluPoolForward(pooled: number, argmax: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, img: number, rows: number, band: number): void;
-  convWeightGradPooled(dW: number, x: number, dpooled: number, pooled: number, argmax: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, OH: number, OW: number, acc: number, list: number): void;
-  convBiasGradPooled(db: number, dpooled: number, pooled: number, N: number, f0: number, f1: number, FN: number, PQ: number): void;
+  convWeightGradPooled(dW: number, db: number, x: number, dpooled: number, pooled: number, argmax: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, OH: number, OW: number, acc: number, list: number): void;
   maxPoolForward(out: number, argmax: number, x: number, n0: number, n1: number, C: number, H: number, W: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number): void;
   maxPoolBackward(dx: number, dout: number, argmax: number, n0: number, n1: number, D: number, Q: number): void;
   adamUpdate(p: number, m: number, v: number, g: number, i0: number, i1: number, beta1: number, beta2: number, lrT: number, eps: number): void;
@@ -77,13 +76,12 @@ export interface ConvWasm {
    */
   convReluPoolForward(pooled: Matrix, argmax: Int32Array, x: Matrix, W: Matrix, b: Matrix, s: FilterShape, images?: Range): void;
   /**
-   * Its weight gradient from dpooled (N, FN*OH/2*OW/2): convWeightGrad of the gradient the
-   * pool and ReLU would route back, to float32 round-off (stride 1, no padding, C*FH <= 5,
-   * FW <= 8: the book's first layer). Filters `filters`, images `images`.
+   * Its weight and bias gradients from dpooled (N, FN*OH/2*OW/2): convWeightGrad's and
+   * convBiasGrad's of the gradient the pool and ReLU would route back, bit for bit (stride 1,
+   * no padding, C*FH <= 5, FW <= 8: the book's first layer).
+   * Filters `filters` (of dW and db), images `images`; db null: the weights' only.
    */
-  convWeightGradPooled(dW: Matrix, x: Matrix, dpooled: Matrix, pooled: Matrix, argmax: Int32Array, s: FilterShape, options?: { images?: Range; filters?: Range }): void;
-  /** Its bias gradient: dpooled summed where pooled > 0, filters `filters`. */
-  convBiasGradPooled(db: Matrix, dpooled: Matrix, pooled: Matrix, s: FilterShape, filters?: Range): void;
+  convWeightGradPooled(dW: Matrix, db: Matrix | null, x: Matrix, dpooled: Matrix, pooled: Matrix, argmax: Int32Array, s: FilterShape, options?: { images?: Range; filters?: Range }): void;
 
   /**
    * Adam's step in one pass over elements `range` of p (m, v: its moments, g: its gradient):
@@ -277,7 +275,7 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       w.convReluPoolForward(ptr(pooled), ptr(argmax), ptr(x), ptr(W), ptr(b), images[0], images[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, img, rows, band);
     },
 
-    convWeightGradPooled(dW, x, dpooled, pooled, argmax, s, { images = [0, s.N] as Range, filters = [0, s.FN] as Range } = {}) {
+    convWeightGradPooled(dW, db, x, dpooled, pooled, argmax, s, { images = [0, s.N] as Range, filters = [0, s.FN] as Range } = {}) {
       const { OH, OW, K, D, PQ } = pooledSizes(s);
       if (s.pad !== 0 || s.C * s.FH > 5 || s.FW > 8) {
         throw new RangeError(`convWeightGradPooled: needs pad 0, C*FH <= 5 and FW <= 8, got pad ${s.pad}, C*FH ${s.C * s.FH}, FW ${s.FW}`);
@@ -286,21 +284,13 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       assertShape('convWeightGradPooled dpooled', dpooled, s.N, s.FN * PQ);
       assertShape('convWeightGradPooled pooled', pooled, s.N, s.FN * PQ);
       assertShape('convWeightGradPooled dW', dW, s.FN, K);
+      if (db !== null) assertShape('convWeightGradPooled db', db, 1, s.FN);
       checkArgmax('convWeightGradPooled', argmax, s.N * s.FN * PQ);
       checkRange('convWeightGradPooled images', images, s.N);
       checkRange('convWeightGradPooled filters', filters, s.FN);
       const acc = scratchOf('acc40', 40 * 4); // acc: (10, 4)
       const list = scratchOf('plist', (PQ + 4) * 8); // list: (OH/2*OW/2 + 4) entries
-      w.convWeightGradPooled(ptr(dW), ptr(x), ptr(dpooled), ptr(pooled), ptr(argmax), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, OH, OW, acc, list);
-    },
-
-    convBiasGradPooled(db, dpooled, pooled, s, filters = [0, s.FN]) {
-      const { PQ } = pooledSizes(s);
-      assertShape('convBiasGradPooled dpooled', dpooled, s.N, s.FN * PQ);
-      assertShape('convBiasGradPooled pooled', pooled, s.N, s.FN * PQ);
-      assertShape('convBiasGradPooled db', db, 1, s.FN);
-      checkRange('convBiasGradPooled filters', filters, s.FN);
-      w.convBiasGradPooled(ptr(db), ptr(dpooled), ptr(pooled), s.N, filters[0], filters[1], s.FN, PQ);
+      w.convWeightGradPooled(ptr(dW), db === null ? 0 : ptr(db), ptr(x), ptr(dpooled), ptr(pooled), ptr(argmax), images[0], images[1], filters[0], filters[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, OH, OW, acc, list);
     },
 
     adamUpdate(p, m, v, g, h, range = [0, p.rows * p.cols]) {

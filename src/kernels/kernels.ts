@@ -61,6 +61,19 @@ export interface Kernels {
   poolForward(out: Matrix, argmax: Int32Array | null, x: Matrix, shape: PoolOpShape): void;
   /** The book's Pooling.backward: dx (N, C*H*W) = dout (N, C*OH*OW) routed to each window's argmax. */
   poolBackward(dx: Matrix, dout: Matrix, argmax: Int32Array, shape: PoolOpShape): void;
+  /**
+   * Convolution -> ReLU -> Pooling as one call, for the runs ./fusion.ts accepts (stride 1,
+   * 2x2 windows of stride 2): pooled (N, FN*OH/2*OW/2) and argmax exactly as convForward,
+   * reluForward and poolForward give them (argmax null at inference), without the (N,
+   * FN*OH*OW) activations in between.
+   */
+  convReluPoolForward(pooled: Matrix, argmax: Int32Array | null, x: MatrixOrImages, W: Matrix, b: Matrix, conv: ConvOpShape, pool: PoolOpShape): void;
+  /**
+   * Its backward for a first layer (no dx): dW (FN, C*FH*FW) and db (1, FN) exactly as
+   * poolBackward, reluBackward and convBackward give them from dpooled (N, FN*OH/2*OW/2),
+   * with the forward's pooled and argmax.
+   */
+  convReluPoolBackward(dW: Matrix, db: Matrix, dpooled: Matrix, pooled: Matrix, argmax: Int32Array, x: MatrixOrImages, W: Matrix, conv: ConvOpShape, pool: PoolOpShape): void;
 
   /** Row-wise softmax, shifted by the row max so exp never overflows. */
   softmax(out: Matrix, x: Matrix): void;

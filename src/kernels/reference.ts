@@ -1,6 +1,7 @@
 import { assertShape, isMatrix, type DType, type Matrix, type Target } from '../tensor/matrix.js';
 import type { ImageSet } from '../data/dataset.js';
 import { convBackward, convForward, maxPoolBackward, maxPoolForward } from './conv-reference.js';
+import { unfusedConvReluPool } from './conv-relu-pool.js';
 import { checkForwardOps } from './forward.js';
 import { denseOf, ImageBatch, isImageBatch, setGatherIndices, setSliceIndices } from './image-batch.js';
 import { countCorrectRange } from './images.js';
@@ -122,6 +123,8 @@ export function referenceKernels(dtype: DType = 'float64'): Kernels {
     poolBackward(dx, dout, argmax, shape) {
       maxPoolBackward(dx.data, dout.data, argmax, { N: dx.rows, ...shape });
     },
+
+    ...unfusedConvReluPool,
 
     softmax(out, x) {
       const N = x.rows, C = x.cols;

@@ -91,10 +91,11 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   /**
    * A convnet kernel over [0, n) (images or filters): the first half here, the second on the
    * worker (or here too, if it has not started it). Each image's or filter's numbers are made
-   * the same way whoever makes them.
+   * the same way whoever makes them. `worth`: whether to split (by default, a batch of n
+   * images is split when split(n) says so; a kernel over filters says from its batch).
    */
-  const inHalves = (n: number, run: (k: ConvWasm, r: Range) => void): void => {
-    if (!split(n)) return run(conv, [0, n]);
+  const inHalves = (n: number, run: (k: ConvWasm, r: Range) => void, worth = split(n)): void => {
+    if (!worth || n < 2) return run(conv, [0, n]);
     const h = n >> 1;
     run(remoteConv, [h, n]);
     run(conv, [0, h]);
@@ -115,6 +116,12 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
   const conv: ConvWasm = convWasm({ memory, heap, module: options.module });
   w.initScale(); // the same table from every thread: writing it again changes nothing
   const argmaxes = new Map<number, Int32Array>(); // pooling's argmax at inference, by size
+  /** An argmax of n values for a pooling at inference, which nobody reads. */
+  const unreadArgmax = (n: number): Int32Array => {
+    let where = argmaxes.get(n);
+    if (where === undefined) argmaxes.set(n, (where = heap.int32(n))); // (N, C*OH*OW)
+    return where;
+  };
   const f32Bits = new Float32Array(1), i32Bits = new Int32Array(f32Bits.buffer); // alpha for a worker
 
   const inWasm = (m: Matrix): boolean => heap.owns(m.data);
@@ -238,21 +245,33 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
       const xd = dense(x);
       if (![dW, db, dout, xd, W].every(inWasm) || (dx !== null && !inWasm(dx))) return js.convBackward(dx, dW, db, dout, xd, W, shape);
       const s = { N: x.rows, ...shape };
-      inHalves(shape.FN, (k, filters) => k.convWeightGrad(dW, xd, dout, s, { filters }));
+      inHalves(shape.FN, (k, filters) => k.convWeightGrad(dW, xd, dout, s, { filters }), split(x.rows));
       conv.convBiasGrad(db, dout, s);
       if (dx !== null) inHalves(x.rows, (k, images) => k.convInputGrad(dx, dout, W, s, images));
     },
 
     poolForward(out, argmax, x, shape) {
       if (!inWasm(out) || !inWasm(x) || (argmax !== null && !heap.owns(argmax))) return js.poolForward(out, argmax, x, shape);
-      const n = out.rows * out.cols;
-      let where = argmax;
-      if (where === null) {
-        where = argmaxes.get(n) ?? heap.int32(n); // (N, C*OH*OW), read by nobody
-        argmaxes.set(n, where);
-      }
+      const where = argmax ?? unreadArgmax(out.rows * out.cols);
       const s = { N: x.rows, ...shape };
       inHalves(x.rows, (k, images) => k.maxPoolForward(out, where, x, s, images));
+    },
+
+    convReluPoolForward(pooled, argmax, x, W, b, conv, pool) {
+      const xd = dense(x);
+      if (![pooled, xd, W, b].every(inWasm) || (argmax !== null && !heap.owns(argmax))) return js.convReluPoolForward.call(this, pooled, argmax, xd, W, b, conv, pool);
+      const where = argmax ?? unreadArgmax(pooled.rows * pooled.cols);
+      const s = { N: x.rows, ...conv };
+      inHalves(x.rows, (k, images) => k.convReluPoolForward(pooled, where, xd, W, b, s, images));
+    },
+
+    convReluPoolBackward(dW, db, dpooled, pooled, argmax, x, W, conv, pool) {
+      const xd = dense(x);
+      // The fused gradient holds a window's rows in registers: the book's first layer's sizes.
+      const fits = conv.pad === 0 && conv.C * conv.FH <= 5 && conv.FW <= 8;
+      if (!fits || ![dW, db, dpooled, pooled, xd].every(inWasm) || !heap.owns(argmax)) return js.convReluPoolBackward.call(this, dW, db, dpooled, pooled, argmax, xd, W, conv, pool);
+      const s = { N: x.rows, ...conv };
+      inHalves(conv.FN, (k, filters) => k.convWeightGradPooled(dW, db, xd, dpooled, pooled, argmax, s, { filters }), split(x.rows));
     },
 
     poolBackward(dx, dout, argmax, shape) {

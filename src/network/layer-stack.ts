@@ -1,9 +1,11 @@
 import type { Kernels, MatrixOrImages } from '../kernels/kernels.js';
+import type { Stage } from '../layers/conv-relu-pool.js';
 import type { Layer } from '../layers/layer.js';
 import type { SoftmaxWithLoss } from '../layers/softmax-with-loss.js';
 import type { Matrix, Target } from '../tensor/matrix.js';
 import type { Network, Params } from './network.js';
 import { numericalGradient } from './numerical-gradient.js';
+import { planStages } from './stages.js';
 
 /**
  * What every network made of a list of layers and a SoftmaxWithLoss does the same way (book
@@ -27,8 +29,10 @@ export abstract class LayerStack implements Network {
   private lastPenalty = 0;
   // The names of the penalized weights, found on first use (a step allocates nothing).
   private decayed: string[] | null = null;
-  // Made on first use, so a training step allocates nothing.
-  private backwardOrder: Layer[] | null = null;
+  // The layers as predict and gradient run them (a fused first block: ./stages.ts), and in
+  // reverse; made on first use, so a training step allocates nothing.
+  private stages: Stage[] | null = null;
+  private backwardOrder: Stage[] | null = null;
 
   /**
    * Class scores before softmax (softmax does not change the argmax). `train` as the book's
@@ -36,7 +40,7 @@ export abstract class LayerStack implements Network {
    */
   predict(x: MatrixOrImages, train = false): Matrix {
     let out = x;
-    for (const layer of this.forwardLayers) out = layer.forward(out, train);
+    for (const stage of (this.stages ??= planStages(this.kernels, this.forwardLayers))) out = stage.forward(out, train);
     return this.kernels.denseImages(out);
   }
 
@@ -81,9 +85,9 @@ export abstract class LayerStack implements Network {
 
   gradient(x: MatrixOrImages, t: Target): Params {
     this.loss(x, t, true); // forward
-    this.backwardOrder ??= [...this.forwardLayers].reverse();
+    this.backwardOrder ??= [...this.stages!].reverse(); // (predict made the stages)
     let dout = this.lastLayer.backward(1); // backward, in reverse layer order
-    for (const layer of this.backwardOrder) dout = layer.backward(dout);
+    for (const stage of this.backwardOrder) dout = stage.backward(dout);
     if (this.weightDecay !== 0) {
       // d(0.5 * lambda * ΣW²)/dW = lambda * W, on top of the data loss's gradient.
       for (const key of (this.decayed ??= weightNames(this.params))) this.kernels.axpy(this.grads[key], this.weightDecay, this.params[key]);

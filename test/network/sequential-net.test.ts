@@ -39,7 +39,7 @@ describe('SequentialNet', () => {
   });
 
   it('the sampled check catches a wrong backward', () => {
-    const n = net('conv:3x3p1,relu,pool:2,affine:3');
+    const n = net('conv:3x3p1,relu,affine:3'); // (without a pool: a first conv, relu, pool would run fused)
     const conv = n.forwardLayers[0] as unknown as { backward: (d: unknown) => unknown; grads: { W: { data: Float64Array } } };
     const backward = conv.backward.bind(conv);
     conv.backward = (d) => {

@@ -523,7 +523,11 @@ function doutEntries(list: usize, d: usize, OH: i32, OW: i32, stride: i32, Wd: i
 
 // The entries a 2x2 stride 2 pooling routes back (pooled > 0, dpooled != 0, at the argmax)
 // for one filter's pooled rows (PH, PW) over activations of width OW; `first`: the argmax
-// index of the filter's first activation. Stride 1, no padding, image width Wd.
+// index of the filter's first activation. Stride 1, no padding, image width Wd. Each pooled
+// row is walked twice, for the windows' upper activation row and then their lower one, so
+// the entries come in the activations' scan order, as doutEntries lists them from the
+// unfused gradient: the sums are then the same, bit for bit. A corner's two low bits (its
+// byte offset is a multiple of 4) carry the activation's position mod 4: its bias lane.
 function pooledEntries(list: usize, pv: usize, dv: usize, av: usize, PH: i32, PW: i32, OW: i32, first: i32, Wd: i32): i32 {
   const zero = f32x4.splat(0);
   let e = 0;
@@ -531,17 +535,22 @@ function pooledEntries(list: usize, pv: usize, dv: usize, av: usize, PH: i32, PW
     const r = <usize>(ph * PW) << 2;
     const top = i32x4.splat(first + 2 * ph * OW); // the argmax index of the window row's first activation
     const rowX = i32x4.splat(2 * ph * Wd);
-    for (let pw0 = 0; pw0 < PW; pw0 += 4) {
-      const q = r + (<usize>pw0 << 2);
-      const d = v128.load(dv + q);
-      let mask = i32x4.bitmask(v128.and(f32x4.gt(v128.load(pv + q), zero), f32x4.ne(d, zero)));
-      if (pw0 + 4 > PW) mask &= (1 << (PW - pw0)) - 1;
-      // Where in the two activation rows: p, and whether in the lower one.
-      const p = i32x4.sub(v128.load(av + q), top);
-      const below = i32x4.ge_s(p, i32x4.splat(OW));
-      const ow = i32x4.sub(p, v128.and(below, i32x4.splat(OW)));
-      const corner = i32x4.add(i32x4.add(rowX, v128.and(below, i32x4.splat(Wd))), ow);
-      e = appendLanes(list, e, i32x4.shl(corner, 2), d, mask);
+    for (let lower = 0; lower < 2; lower++) {
+      for (let pw0 = 0; pw0 < PW; pw0 += 4) {
+        const q = r + (<usize>pw0 << 2);
+        const d = v128.load(dv + q);
+        const a = v128.load(av + q);
+        // Where in the two activation rows: p, and whether in the lower one.
+        const p = i32x4.sub(a, top);
+        const below = i32x4.ge_s(p, i32x4.splat(OW));
+        const inRow = lower === 0 ? v128.not(below) : below;
+        let mask = i32x4.bitmask(v128.and(v128.and(f32x4.gt(v128.load(pv + q), zero), f32x4.ne(d, zero)), inRow));
+        if (pw0 + 4 > PW) mask &= (1 << (PW - pw0)) - 1;
+        const ow = i32x4.sub(p, v128.and(below, i32x4.splat(OW)));
+        const corner = i32x4.add(i32x4.add(rowX, v128.and(below, i32x4.splat(Wd))), ow);
+        const lane = v128.and(i32x4.sub(a, i32x4.splat(first)), i32x4.splat(3));
+        e = appendLanes(list, e, v128.or(i32x4.shl(corner, 2), lane), d, mask);
+      }
     }
   }
   return e;
@@ -551,19 +560,22 @@ function pooledEntries(list: usize, pv: usize, dv: usize, av: usize, PH: i32, PW
  * Weight gradients of filters [f0, f1) with the window (C*FH <= 5 rows of FW <= 8 taps) in
  * 10 registers: images [n0, n1) in order, each image's entries in scan order, from dout
  * (N, FN, OH, OW) or, when `pooled` is nonzero, from the pooled gradient (see
- * convWeightGradPooled). Reads the windows straight from x (a row's 8-float load may run
- * into the next row: those lanes are dropped). Scratch: acc 40 floats, list (OH*OW + 3) entries.
+ * convWeightGradPooled), then also the bias gradient into db unless db is 0. Reads the
+ * windows straight from x (a row's 8-float load may run into the next row: those lanes are
+ * dropped). Scratch: acc 40 floats, list (OH*OW + 3) entries.
  */
-function windowWeightGrad(dW: usize, x: usize, dout: usize, pooled: usize, dpooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
+function windowWeightGrad(dW: usize, db: usize, x: usize, dout: usize, pooled: usize, dpooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, stride: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
   const rows = C * FH, P = OH * OW, D = C * H * Wd, K = C * FH * FW;
   const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
   const o0: usize = 0;
   const o1 = windowRow(1, rows, FH, H, Wd), o2 = windowRow(2, rows, FH, H, Wd);
   const o3 = windowRow(3, rows, FH, H, Wd), o4 = windowRow(4, rows, FH, H, Wd);
   const zero = f32x4.splat(0);
+  const lanes = i32x4(0, 1, 2, 3);
   for (let f = f0; f < f1; f++) {
     let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero;
     let a5 = zero, a6 = zero, a7 = zero, a8 = zero, a9 = zero;
+    let bias = zero; // convBiasGrad's four lanes (positions mod 4)
     for (let n = n0; n < n1; n++) {
       let entries = 0;
       if (pooled !== 0) {
@@ -575,7 +587,7 @@ function windowWeightGrad(dW: usize, x: usize, dout: usize, pooled: usize, dpool
       const xn = x + (<usize>(n * D) << 2);
       const end = list + (<usize>entries << 3);
       for (let e = list; e < end; e += 8) {
-        const w = xn + <usize>load<u32>(e);
+        const w = xn + <usize>(load<u32>(e) & ~3);
         const d = v128.load32_splat(e, 4);
         a0 = f32x4.add(a0, f32x4.mul(d, v128.load(w + o0)));
         a1 = f32x4.add(a1, f32x4.mul(d, v128.load(w + o0, 16)));
@@ -588,8 +600,20 @@ function windowWeightGrad(dW: usize, x: usize, dout: usize, pooled: usize, dpool
         a8 = f32x4.add(a8, f32x4.mul(d, v128.load(w + o4)));
         a9 = f32x4.add(a9, f32x4.mul(d, v128.load(w + o4, 16)));
       }
+      // Each value into its lane, zeros into the others: adding +0 leaves a sum as it is
+      // (a sum from +0 is never -0), so each lane is convBiasGrad's chain without its zeros.
+      if (db !== 0) {
+        for (let e = list; e < end; e += 8) {
+          const inLane = i32x4.eq(i32x4.splat(load<u32>(e) & 3), lanes);
+          bias = f32x4.add(bias, v128.and(v128.load32_splat(e, 4), inLane));
+        }
+      }
     }
     storeWindow(dW + (<usize>(f * K) << 2), acc, rows, FW, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+    if (db !== 0) {
+      const h = f32x4.add(bias, i32x4.shuffle(bias, bias, 2, 3, 0, 1));
+      store<f32>(db + (<usize>f << 2), f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1));
+    }
   }
 }
 
@@ -609,7 +633,7 @@ export function convWeightGrad(dW: usize, x: usize, dout: usize, n0: i32, n1: i3
   const Hp = H + 2 * pad, Wp = Wd + 2 * pad + 8;
   const rows = C * FH; // window rows per filter
   if (pad === 0 && rows <= 5 && FW <= 8) {
-    windowWeightGrad(dW, x, dout, 0, 0, 0, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, stride, OH, OW, dwAcc, list);
+    windowWeightGrad(dW, 0, x, dout, 0, 0, 0, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, stride, OH, OW, dwAcc, list);
     return;
   }
   const filterAcc = <usize>(rows * FW8) << 2;
@@ -857,42 +881,15 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
 }
 
 /**
- * dW (FN, K) for filters [f0, f1) over images [n0, n1), from the pooled gradient: what
- * convWeightGrad gives for dout = reluBackward(maxPoolBackward(dpooled)), without that
- * (N, FN, OH, OW) dout. A pooled value is nonzero only where its activation was positive,
- * so the entries that reach a window are those with pooled > 0 and dpooled != 0, at their
- * argmax. Sums run images ascending, then pooled positions ascending (not quite the
- * activations' order: equal to convWeightGrad's to float32 round-off, not bit for bit).
- * Convolution stride 1, no padding, C*FH <= 5, FW <= 8 (the book's first layer); pooling
- * 2x2 stride 2. Scratch: acc (10 x 4) floats, list (OH*OW/4 + 3) entries of 8 bytes.
+ * dW (FN, K) and db (FN) for filters [f0, f1) over images [n0, n1), from the pooled
+ * gradient: what convWeightGrad and convBiasGrad give for dout = reluBackward(
+ * maxPoolBackward(dpooled)), bit for bit, without that (N, FN, OH, OW) dout. A pooled value
+ * is nonzero only where its activation was positive, so the entries that reach a window are
+ * those with pooled > 0 and dpooled != 0, at their argmax, taken in the activations' scan
+ * order. db is left alone when 0. (OH and OW are even, so convBiasGrad's four lanes have no
+ * tail.) Convolution stride 1, no padding, C*FH <= 5, FW <= 8 (the book's
+ * first layer); pooling 2x2 stride 2. Scratch: acc (10 x 4) floats, list (OH*OW/4 + 3) entries of 8 bytes.
  */
-export function convWeightGradPooled(dW: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
-  windowWeightGrad(dW, x, 0, pooled, dpooled, argmax, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, 1, OH, OW, acc, list);
-}
-
-/**
- * db (FN) for filters [f0, f1) from the pooled gradient: the sum of dpooled where pooled > 0,
- * images ascending, positions in four lanes (p mod 4) added as (0 + 2) + (1 + 3), then the
- * rest. (The activations' gradient is nonzero only there.)
- */
-export function convBiasGradPooled(db: usize, dpooled: usize, pooled: usize, N: i32, f0: i32, f1: i32, FN: i32, PQ: i32): void {
-  const PQ4 = PQ & ~3;
-  const zero = f32x4.splat(0);
-  for (let f = f0; f < f1; f++) {
-    let s = zero;
-    let tail: f32 = 0;
-    for (let n = 0; n < N; n++) {
-      const r = <usize>((n * FN + f) * PQ) << 2;
-      for (let q = 0; q < PQ4; q += 4) {
-        const o = r + (<usize>q << 2);
-        s = f32x4.add(s, v128.and(v128.load(dpooled + o), f32x4.gt(v128.load(pooled + o), zero)));
-      }
-      for (let q = PQ4; q < PQ; q++) {
-        const o = r + (<usize>q << 2);
-        if (load<f32>(pooled + o) > 0) tail += load<f32>(dpooled + o);
-      }
-    }
-    const h = f32x4.add(s, i32x4.shuffle(s, s, 2, 3, 0, 1));
-    store<f32>(db + (<usize>f << 2), f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1) + tail);
-  }
+export function convWeightGradPooled(dW: usize, db: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
+  windowWeightGrad(dW, db, x, 0, pooled, dpooled, argmax, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, 1, OH, OW, acc, list);
 }

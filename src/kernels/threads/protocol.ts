@@ -38,7 +38,7 @@ export const JOB_SGEMM_NT = 9;
 // A kernel export with many arguments (the convnet's, Adam's): KERNEL_CALLS[a0] with the a2
 // f64 arguments at byte offset a1.
 export const JOB_CALL = 10;
-export const KERNEL_CALLS = ['convForward', 'convForwardDirect', 'convWeightGrad', 'convInputGrad', 'maxPoolForward', 'maxPoolBackward', 'adamStepExact'] as const;
+export const KERNEL_CALLS = ['convForward', 'convForwardDirect', 'convWeightGrad', 'convInputGrad', 'maxPoolForward', 'maxPoolBackward', 'adamStepExact', 'convReluPoolForward', 'convWeightGradPooled'] as const;
 
 /**
  * How long a waiting thread spins before it sleeps, in milliseconds: longer than the gap
