@@ -238,7 +238,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     options: { 'data-dir': { type: 'string' }, seconds: { type: 'string', default: '0.3' }, json: { type: 'boolean', default: false } },
   });
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const dataDir = values['data-dir'] ?? path.resolve(repo, '../shared/data/mnist');
+  const dataDir = values['data-dir'] ?? path.resolve(repo, process.env.NN_TRAIN_MNIST_DIR || '../shared/data/mnist');
   const data = await loadDataset({ dataset: 'mnist', dataDir, offline: true, fallback: false });
   const { images, nonzero } = trainingBatch(data.train);
   const rows = measureConvKernels(convWasm(), images, Number(values.seconds));

@@ -13,18 +13,9 @@
 // (x + 0 * w = x for finite w): the kernels that skip zero pixels or zero gradients give
 // the dense computation's numbers bit for bit, unless their doc says otherwise.
 
-// ---- small helpers ----------------------------------------------------------------------
+import { storeLanes } from './lanes';
 
-// Stores the first n lanes of v at ptr (all 4 if n >= 4, none if n <= 0).
-@inline function storeLanesN(ptr: usize, v: v128, n: i32): void {
-  if (n >= 4) {
-    v128.store(ptr, v);
-  } else if (n > 0) {
-    store<f32>(ptr, f32x4.extract_lane(v, 0));
-    if (n > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
-    if (n > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
-  }
-}
+// ---- small helpers ----------------------------------------------------------------------
 
 // Stores 8 floats as two vectors, of which the first m are wanted.
 @inline function store8(ptr: usize, v0: v128, v1: v128, m: i32): void {
@@ -32,8 +23,8 @@
     v128.store(ptr, v0);
     v128.store(ptr, v1, 16);
   } else {
-    storeLanesN(ptr, v0, m);
-    storeLanesN(ptr + 16, v1, m - 4);
+    storeLanes(ptr, v0, m);
+    storeLanes(ptr + 16, v1, m - 4);
   }
 }
 
@@ -355,9 +346,9 @@ function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i3
     v128.store(dst, a1, 16);
     v128.store(dst, a2, 32);
   } else {
-    storeLanesN(dst, a0, m);
-    storeLanesN(dst + 16, a1, m - 4);
-    storeLanesN(dst + 32, a2, m - 8);
+    storeLanes(dst, a0, m);
+    storeLanes(dst + 16, a1, m - 4);
+    storeLanes(dst + 32, a2, m - 8);
   }
 }
 

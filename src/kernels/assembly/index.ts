@@ -13,6 +13,8 @@
 // 0 * w adds nothing. One byte a value instead of four keeps MNIST's lists at 27 MB, which
 // halves the time spent faulting in fresh pages at start-up.
 
+import { storeLanes } from './lanes';
+
 // SCALE[p] = p / 255 as float32 (the book's normalize=True), filled by initScale.
 const SCALE: usize = memory.data(256 * 4, 16);
 
@@ -27,17 +29,6 @@ export function initScale(): void {
 }
 
 // ---- helpers --------------------------------------------------------------------------
-
-// Stores the first n lanes of v at ptr (all 4 if n >= 4, none if n <= 0).
-@inline function storeLanes(ptr: usize, v: v128, n: i32): void {
-  if (n >= 4) {
-    v128.store(ptr, v);
-  } else if (n > 0) {
-    store<f32>(ptr, f32x4.extract_lane(v, 0));
-    if (n > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
-    if (n > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
-  }
-}
 
 // Loads 4 floats at ptr with the lanes from n on set to zero.
 @inline function loadLanes(ptr: usize, n: i32): v128 {

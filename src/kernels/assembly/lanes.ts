@@ -1,0 +1,13 @@
+// Stores of part of a vector, shared by the dense and the convolution kernels: a block's last
+// columns may be fewer than a vector's four lanes, and the floats past them belong to others.
+
+/** Stores the first n lanes of v at ptr (all 4 if n >= 4, none if n <= 0). */
+@inline export function storeLanes(ptr: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(ptr, v);
+  } else if (n > 0) {
+    store<f32>(ptr, f32x4.extract_lane(v, 0));
+    if (n > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+    if (n > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+  }
+}
