@@ -72,6 +72,10 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
     const configRec = configRecord(version, config, run, record, from && { file: resume!.file, epoch: from.epoch, iteration: from.iteration });
     // (A layer spec names its own activations: the headline names the preset instead.)
     const activation = config.layers === undefined ? config.activation : config.arch === 'mlp' ? 'own layers' : config.arch;
+    // What the end of the run writes is loaded now, before training: a run of an hour must not
+    // need dist/ to be the same at its end (a rebuild or an upgrade replaces the chunk files).
+    const plotting = config.plot !== undefined ? await import('../../report/svg-plot.js') : null;
+    const saving = config.save !== undefined ? await import('../../model/model-file.js') : null;
     reporter.config(configRec, headline({ ...config, ...run, architecture, dataset: record.name, activation }));
     if (from !== undefined) {
       reporter.resumed(from.records);
@@ -110,8 +114,8 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
       throw err;
     }
 
-    if (config.plot !== undefined && reporter.epochEvents.length > 0) {
-      const { svgPlot } = await import('../../report/svg-plot.js');
+    if (config.plot !== undefined && plotting !== null && reporter.epochEvents.length > 0) {
+      const { svgPlot } = plotting;
       const points = reporter.epochEvents.map((e) => ({ ...e, testAcc: e.valAcc ?? e.testAcc }));
       const title = `nn-train: ${architecture} on ${record.name}, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}`;
       writeFileAtomic(config.plot, svgPlot(points, title, validation === null ? 'test accuracy' : 'validation accuracy'));
@@ -122,8 +126,8 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
       const confusion = confusionOf(net, data.test, data.info.classes);
       writeOut(config.json ? toJsonLine(confusionRecord(confusion, 'test')) : `\n${confusionTable(confusion, 'test', out)}`);
     }
-    if (config.save !== undefined) {
-      const { saveModel } = await import('../../model/model-file.js');
+    if (config.save !== undefined && saving !== null) {
+      const { saveModel } = saving;
       await saveModel(config.save, net, {
         dataset: record.name,
         accuracy: String(summary.finalTestAcc), // test accuracy after the last step
