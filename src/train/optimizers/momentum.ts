@@ -10,11 +10,11 @@ import { checkState, restoreSlot, slotTensors } from './state.js';
  * v starts at zero, one buffer per parameter, made on the first update.
  */
 export class Momentum implements Optimizer {
-  readonly name = 'momentum';
-  private v: Params | null = null;
+  readonly name: string = 'momentum';
+  protected v: Params | null = null;
 
   constructor(
-    private readonly kernels: Kernels,
+    protected readonly kernels: Kernels,
     readonly lr: number,
     readonly momentum = 0.9,
   ) {}
