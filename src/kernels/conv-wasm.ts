@@ -16,11 +16,11 @@ export interface ConvExports {
   sgemmNT(C: number, A: number, B: number, r0: number, r1: number, K: number, N: number, Bt: number, transposed: boolean): void;
   transpose(Bt: number, B: number, N: number, K: number): void;
   convForward(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, colT: number): void;
-  convForwardDirect(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, img: number, rows: number): void;
+  convForwardDirect(out: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, wt: number, pix: number, band: number, B: number): void;
   convWeightGrad(dW: number, x: number, dout: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, img: number, dwAcc: number, list: number): void;
   convBiasGrad(db: number, dout: number, N: number, f0: number, f1: number, FN: number, P: number): void;
   convInputGrad(dx: number, dout: number, W: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number, dcol: number): void;
-  convReluPoolForward(pooled: number, argmax: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, img: number, rows: number, band: number): void;
+  convReluPoolForward(pooled: number, argmax: number, x: number, W: number, b: number, n0: number, n1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, pad: number, OH: number, OW: number, wt: number, pix: number, band: number, B: number): void;
   convWeightGradPooled(dW: number, db: number, x: number, dpooled: number, pooled: number, argmax: number, n0: number, n1: number, f0: number, f1: number, C: number, H: number, Wd: number, FN: number, FH: number, FW: number, OH: number, OW: number, acc: number, list: number): void;
   maxPoolForward(out: number, argmax: number, x: number, n0: number, n1: number, C: number, H: number, W: number, FH: number, FW: number, stride: number, pad: number, OH: number, OW: number): void;
   maxPoolBackward(dx: number, dout: number, argmax: number, n0: number, n1: number, D: number, Q: number): void;
@@ -54,8 +54,8 @@ export interface ConvWasm {
 
   /**
    * out (N, FN*OH*OW) = the convolution of x (N, C*H*W) with W (FN, C*FH*FW) plus b (1, FN),
-   * images `images`. `sparse` (stride 1): straight from the image, skipping its empty rows
-   * (the same numbers, faster when many rows are blank, as MNIST's are).
+   * images `images`. `sparse` (stride 1): from the image's nonzero pixels only (the same
+   * numbers, faster when most pixels are zero, as MNIST's are).
    */
   convForward(out: Matrix, x: Matrix, W: Matrix, b: Matrix, s: FilterShape, options?: { images?: Range; sparse?: boolean }): void;
   /** dW (FN, C*FH*FW) = the weight gradient over images `images`, filters `filters` of dW. */
@@ -72,9 +72,10 @@ export interface ConvWasm {
   /**
    * The first block fused (convolution stride 1 -> ReLU -> max-pool 2x2 stride 2): pooled
    * (N, FN*OH/2*OW/2) and argmax (an index into an image's FN*OH*OW activations) exactly as
-   * convForward, reluForward and maxPoolForward give them, without the activations.
+   * convForward, reluForward and maxPoolForward give them, without the activations; argmax
+   * null when nobody will read it (inference).
    */
-  convReluPoolForward(pooled: Matrix, argmax: Int32Array, x: Matrix, W: Matrix, b: Matrix, s: FilterShape, images?: Range): void;
+  convReluPoolForward(pooled: Matrix, argmax: Int32Array | null, x: Matrix, W: Matrix, b: Matrix, s: FilterShape, images?: Range): void;
   /**
    * Its weight and bias gradients from dpooled (N, FN*OH/2*OW/2): convWeightGrad's and
    * convBiasGrad's of the gradient the pool and ReLU would route back, bit for bit (stride 1,
@@ -142,6 +143,19 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
     if (z.OH % 2 !== 0 || z.OW % 2 !== 0) throw new RangeError(`convReluPool: 2x2 pooling needs even activations, got ${z.OH}x${z.OW}`);
     return { ...z, PQ: (z.OH / 2) * (z.OW / 2) };
   };
+  /**
+   * Scratch of the kernels that scatter nonzero pixels (convForwardDirect, convReluPoolForward):
+   * the filters transposed (K, FNp), the pixel lists, and a band of B output rows of (OW, FNp)
+   * floats plus one more row, B even and the band within 16 kB (the level-1 cache).
+   */
+  const directScratch = (s: FilterShape, OW: number) => {
+    const FNp = (s.FN + 7) & ~7, rowBytes = OW * FNp * 4;
+    const B = Math.max(2, Math.floor(16384 / rowBytes) & ~1);
+    const wt = scratchOf('wt', s.C * s.FH * s.FW * FNp * 4); // wt: (K, FNp)
+    const pix = scratchOf('pix', (((s.C * s.H + 4) & ~3) + 2 * s.C * s.H * s.W) * 4); // pix: (C*H + 4) i32, then (C*H*W) (column, value) pairs
+    const band = scratchOf('band', (B + 1) * rowBytes); // band: (B + 1, OW, FNp)
+    return { wt, pix, band, B };
+  };
   const checkArgmax = (what: string, argmax: Int32Array, n: number) => {
     if (argmax.length !== n) throw new RangeError(`${what} argmax: expected ${n} values, got ${argmax.length}`);
   };
@@ -200,9 +214,8 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       checkRange('convForward images', images, s.N);
       const [n0, n1] = images;
       if (sparse && s.stride === 1) {
-        const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 16) * 4); // img: (C, H+2pad, W+2pad+16)
-        const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad + 2 * s.FH) * 4); // rows: (C, H+2pad) i32, then (C*FH, 2) i32
-        w.convForwardDirect(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, img, rows);
+        const { wt, pix, band, B } = directScratch(s, OW);
+        w.convForwardDirect(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, wt, pix, band, B);
       } else {
         const colT = scratchOf('colT', K * P * 4); // colT: (K, P)
         w.convForward(ptr(out), ptr(x), ptr(W), ptr(b), n0, n1, s.C, s.H, s.W, s.FN, s.FH, s.FW, s.stride, s.pad, OH, OW, colT);
@@ -267,12 +280,10 @@ export function convWasm(options: { memory?: WebAssembly.Memory; heap?: Heap; mo
       assertShape('convReluPoolForward W', W, s.FN, K);
       assertShape('convReluPoolForward b', b, 1, s.FN);
       assertShape('convReluPoolForward pooled', pooled, s.N, s.FN * PQ);
-      checkArgmax('convReluPoolForward', argmax, s.N * s.FN * PQ);
+      if (argmax !== null) checkArgmax('convReluPoolForward', argmax, s.N * s.FN * PQ);
       checkRange('convReluPoolForward images', images, s.N);
-      const img = scratchOf('img', s.C * (s.H + 2 * s.pad) * (s.W + 2 * s.pad + 16) * 4); // img: (C, H+2pad, W+2pad+16)
-      const rows = scratchOf('rows', s.C * (s.H + 2 * s.pad + 2 * s.FH) * 4); // rows: (C, H+2pad) i32, then (C*FH, 2) i32
-      const band = scratchOf('band', s.FN * 2 * (OW + 4) * 4); // band: (FN, 2, OW+4)
-      w.convReluPoolForward(ptr(pooled), ptr(argmax), ptr(x), ptr(W), ptr(b), images[0], images[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, img, rows, band);
+      const { wt, pix, band, B } = directScratch(s, OW);
+      w.convReluPoolForward(ptr(pooled), argmax === null ? 0 : ptr(argmax), ptr(x), ptr(W), ptr(b), images[0], images[1], s.C, s.H, s.W, s.FN, s.FH, s.FW, s.pad, OH, OW, wt, pix, band, B);
     },
 
     convWeightGradPooled(dW, db, x, dpooled, pooled, argmax, s, { images = [0, s.N] as Range, filters = [0, s.FN] as Range } = {}) {

@@ -4,7 +4,7 @@ import type { Op } from './ops.js';
 /**
  * Which ops the kernels run as one call: a network's first block when it is Convolution ->
  * Relu -> Pooling 2x2 (SimpleConvNet's), as convReluPoolForward/Backward. Only the first:
- * the fused kernels are made for the input images (few channels, blank rows skipped) and
+ * the fused kernels are made for the input images (their zero pixels skipped) and
  * compute no dx. Chosen from the op list alone, so training (../network/stages.ts) and
  * evaluation (./images.ts) fuse the same block. Fusing changes no number: the fused kernels
  * give the three kernels' bits.

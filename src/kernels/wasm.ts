@@ -260,9 +260,8 @@ export function wasmKernels(options: WasmKernelsOptions = {}): WasmKernels {
     convReluPoolForward(pooled, argmax, x, W, b, conv, pool) {
       const xd = dense(x);
       if (![pooled, xd, W, b].every(inWasm) || (argmax !== null && !heap.owns(argmax))) return js.convReluPoolForward.call(this, pooled, argmax, xd, W, b, conv, pool);
-      const where = argmax ?? unreadArgmax(pooled.rows * pooled.cols);
       const s = { N: x.rows, ...conv };
-      inHalves(x.rows, (k, images) => k.convReluPoolForward(pooled, where, xd, W, b, s, images));
+      inHalves(x.rows, (k, images) => k.convReluPoolForward(pooled, argmax, xd, W, b, s, images));
     },
 
     convReluPoolBackward(dW, db, dpooled, pooled, argmax, x, W, conv, pool) {

@@ -198,6 +198,7 @@ describe('WebAssembly convolution kernels vs reference', () => {
     [3, 2, 9, 9, 4, 2, 2, 1, 0],
     [1, 1, 10, 14, 7, 3, 5, 1, 1],
     [7, 1, 12, 8, 5, 5, 3, 1, 0],
+    [2, 1, 20, 18, 33, 3, 3, 1, 1], // several bands of rows; filters past a multiple of 8
   ].map(([N, C, H, W, FN, FH, FW, stride, pad]) => ({ N, C, H, W, FN, FH, FW, stride, pad }));
 
   it.each(FUSED_SHAPES)('convolution -> ReLU -> 2x2 pooling fused: the three kernels\' numbers (%o)', (s) => {
@@ -217,6 +218,10 @@ describe('WebAssembly convolution kernels vs reference', () => {
     for (const [n0, n1] of splits(s.N)) k.convReluPoolForward(pooled, argmax, xm, Wm, bm, s, [n0, n1]);
     expect(sameBits(pooled.data, want.data)).toBe(true);
     expect([...argmax]).toEqual([...wantArg]);
+    // At inference, without an argmax: the same values.
+    const inferred = k.alloc(s.N, s.FN * PQ);
+    k.convReluPoolForward(inferred, null, xm, Wm, bm, s);
+    expect(sameBits(inferred.data, want.data)).toBe(true);
     if (s.pad !== 0) return; // (the fused gradient is for the first layer's shape)
 
     // Backward: the pooled gradient routed back and masked, then the unfused kernels.

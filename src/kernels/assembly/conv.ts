@@ -292,151 +292,175 @@ export function convForward(out: usize, x: usize, W: usize, b: usize, n0: i32, n
   return e;
 }
 
-// Zero columns right of a padded image row: a block of 12 outputs reads up to 11 columns
-// past its last window.
-const MARGIN = 16;
+// ---- the first layer, from its nonzero pixels ------------------------------------------------
+//
+// The first layer sees the images themselves, and most of their pixels are zero (about 80%
+// of MNIST's). Its forward pass scatters each nonzero pixel v into the outputs whose windows
+// hold it: at tap (c, i, j) of an output, v * W[f, c, i, j] is added for every filter f at
+// once, the filters side by side in vectors (FNp of them: FN rounded up to 8, the extra
+// lanes zero). An output's terms arrive in the pixels' scan order (channel, row, column),
+// which is the order of its taps (c, i, j): the dense product's chain with its zero terms
+// skipped, so the same bits. The outputs are made a band of rows at a time, (rows, OW, FNp)
+// floats small enough for the level-1 cache, then finished: the bias added, and either
+// stored as the book's (FN, OH, OW) planes or passed through ReLU and 2x2 max-pooling.
+
+/** wt (K, FNp) = W (FN, K) transposed, zero in the columns past FN. */
+function transposeFilters(wt: usize, W: usize, FN: i32, K: i32, FNp: i32): void {
+  memory.fill(wt, 0, <usize>(K * FNp) << 2);
+  for (let f = 0; f < FN; f++) {
+    for (let k = 0; k < K; k++) store<f32>(wt + (<usize>(k * FNp + f) << 2), load<f32>(W + (<usize>(f * K + k) << 2)));
+  }
+}
+
+/** Where listPixels writes each row's first entry: R + 1 i32, rounded up to whole vectors. */
+@inline function entriesAt(pix: usize, R: i32): usize {
+  return pix + (<usize>((R + 4) & ~3) << 2);
+}
 
 /**
- * img (C, Hp, Wp) = the image framed by `pad` zeros, Hp = H + 2*pad, Wp = W + 2*pad + MARGIN;
- * rows (C, Hp) i32 = where each padded row has nonzero pixels: bit x for padded column x
- * (rows up to 32 columns wide; a wider row with any nonzero pixel gets all bits), 0 when none.
+ * The nonzero pixels of an image xn (R rows of Wd, channels one after the other): entries
+ * (i32 column, f32 value) in scan order at entriesAt(pix, R), and at pix (R + 1 i32) where
+ * each row's entries begin. Every pixel is written and the count advances past the nonzero
+ * ones only: no branch on the pixels, whose pattern a branch predictor cannot learn.
  */
-function padImageRows(img: usize, rows: usize, src: usize, C: i32, H: i32, W: i32, pad: i32): void {
-  const Hp = H + 2 * pad, Wp = W + 2 * pad + MARGIN;
-  memory.fill(img, 0, <usize>(C * Hp * Wp) << 2);
-  memory.fill(rows, 0, <usize>(C * Hp) << 2);
-  const W4 = W & ~3;
-  const zero = f32x4.splat(0);
+function listPixels(pix: usize, xn: usize, R: i32, Wd: i32): void {
+  const entries = entriesAt(pix, R);
+  let count = 0;
+  for (let r = 0; r < R; r++) {
+    store<i32>(pix + (<usize>r << 2), count);
+    const row = xn + (<usize>(r * Wd) << 2);
+    for (let x = 0; x < Wd; x++) {
+      const v = load<f32>(row + (<usize>x << 2));
+      const e = entries + (<usize>count << 3);
+      store<i32>(e, x);
+      store<f32>(e, v, 4);
+      count += <i32>(v != 0);
+    }
+  }
+  store<i32>(pix + (<usize>R << 2), count);
+}
+
+/**
+ * band (o1 - o0, OW, FNp) = the sums of output rows [o0, o1) of every filter, without the
+ * bias: each listed pixel's terms added to the outputs of those rows that see it, taps in
+ * the order above. fnBytes = FNp * 4.
+ */
+function scatterBand(band: usize, wt: usize, pix: usize, o0: i32, o1: i32, C: i32, H: i32, FH: i32, FW: i32, pad: i32, OW: i32, fnBytes: usize): void {
+  const rowBytes = <usize>OW * fnBytes;
+  memory.fill(band, 0, <usize>(o1 - o0) * rowBytes);
+  const entries = entriesAt(pix, C * H);
   for (let c = 0; c < C; c++) {
-    for (let y = 0; y < H; y++) {
-      const from = src + (<usize>((c * H + y) * W) << 2);
-      const to = img + (<usize>((c * Hp + y + pad) * Wp + pad) << 2);
-      let any = zero;
-      for (let x = 0; x < W4; x += 4) {
-        const v = v128.load(from + (<usize>x << 2));
-        v128.store(to + (<usize>x << 2), v);
-        any = v128.or(any, f32x4.ne(v, zero));
-      }
-      let tail = false;
-      for (let x = W4; x < W; x++) {
-        const v = load<f32>(from + (<usize>x << 2));
-        store<f32>(to + (<usize>x << 2), v);
-        tail = tail || v != 0;
-      }
-      let bits = 0;
-      if (v128.any_true(any) || tail) {
-        bits = -1; // wider than 32 columns: "somewhere"
-        if (W + 2 * pad <= 32) {
-          bits = 0;
-          for (let x = 0; x < W; x++) if (load<f32>(from + (<usize>x << 2)) != 0) bits |= 1 << (x + pad);
+    // The image rows under these outputs' windows: output row oy sees rows oy - pad + i.
+    const y0 = max(0, o0 - pad), y1 = min(H - 1, o1 - 2 - pad + FH);
+    for (let y = y0; y <= y1; y++) {
+      // The taps (rows i of a window) by which row y reaches outputs [o0, o1).
+      const i0 = max(0, y + pad - o1 + 1), i1 = min(FH - 1, y + pad - o0);
+      const r = c * H + y;
+      const end = entries + (<usize>load<i32>(pix + (<usize>(r + 1) << 2)) << 3);
+      for (let e = entries + (<usize>load<i32>(pix + (<usize>r << 2)) << 3); e < end; e += 8) {
+        const x = load<i32>(e);
+        const v = v128.load32_splat(e, 4);
+        // Tap j reaches output column x + pad - j; those inside [0, OW).
+        const j0 = max(0, x + pad - OW + 1), j1 = min(FW - 1, x + pad);
+        for (let i = i0; i <= i1; i++) {
+          let a = band + <usize>(y + pad - i - o0) * rowBytes + <usize>(x + pad - j0) * fnBytes;
+          let w = wt + <usize>((c * FH + i) * FW + j0) * fnBytes;
+          for (let j = j0; j <= j1; j++) {
+            addScaled(a, v, w, fnBytes);
+            a -= fnBytes;
+            w += fnBytes;
+          }
         }
       }
-      store<i32>(rows + (<usize>(c * Hp + y + pad) << 2), bits);
     }
   }
 }
 
-// Stores m (<= 12) outputs of one filter's row plus its bias.
-@inline function storeRow12(dst: usize, a0: v128, a1: v128, a2: v128, bias: v128, m: i32): void {
-  a0 = f32x4.add(a0, bias);
-  a1 = f32x4.add(a1, bias);
-  a2 = f32x4.add(a2, bias);
-  if (m >= 12) {
-    v128.store(dst, a0);
-    v128.store(dst, a1, 16);
-    v128.store(dst, a2, 32);
-  } else {
-    storeLanes(dst, a0, m);
-    storeLanes(dst + 16, a1, m - 4);
-    storeLanes(dst + 32, a2, m - 8);
+// a (n floats, n = bytes / 4, a multiple of 8) += v * w. The book's SimpleConvNet (30
+// filters: 32 floats) unrolled whole: this is the loop the first layer spends its time in.
+@inline function addScaled(a: usize, v: v128, w: usize, bytes: usize): void {
+  if (bytes == 128) {
+    v128.store(a, f32x4.add(v128.load(a), f32x4.mul(v, v128.load(w))));
+    v128.store(a, f32x4.add(v128.load(a, 16), f32x4.mul(v, v128.load(w, 16))), 16);
+    v128.store(a, f32x4.add(v128.load(a, 32), f32x4.mul(v, v128.load(w, 32))), 32);
+    v128.store(a, f32x4.add(v128.load(a, 48), f32x4.mul(v, v128.load(w, 48))), 48);
+    v128.store(a, f32x4.add(v128.load(a, 64), f32x4.mul(v, v128.load(w, 64))), 64);
+    v128.store(a, f32x4.add(v128.load(a, 80), f32x4.mul(v, v128.load(w, 80))), 80);
+    v128.store(a, f32x4.add(v128.load(a, 96), f32x4.mul(v, v128.load(w, 96))), 96);
+    v128.store(a, f32x4.add(v128.load(a, 112), f32x4.mul(v, v128.load(w, 112))), 112);
+    return;
+  }
+  for (let k: usize = 0; k < bytes; k += 32) {
+    v128.store(a + k, f32x4.add(v128.load(a + k), f32x4.mul(v, v128.load(w + k))));
+    v128.store(a + k, f32x4.add(v128.load(a + k, 16), f32x4.mul(v, v128.load(w + k, 16))), 16);
   }
 }
 
-// Filters f..f+F-1 (F = 3, or 1 for the remainder) at 12 outputs from column ow, stride 1:
-// the taps (c, i, j) in order over the image rows in `list` (count entries: byte offsets of
-// the row's first window column in img, and of its taps in a filter), stored to row `orow`
-// of each filter's (P / OW, OW) plane at `out`, plus the bias.
-@inline function directBlock(out: usize, img: usize, list: usize, count: i32, W: usize, b: usize, F: i32, f: i32, orow: i32, ow: i32, FW: i32, K: i32, P: i32, OW: i32): void {
-  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0);
-  let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0);
-  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0);
-  const rowW = <usize>K << 2;
-  const wf = W + (<usize>(f * K) << 2);
-  const listEnd = list + (<usize>count << 3);
-  for (let l = list; l < listEnd; l += 8) {
-    let x = img + <usize>load<u32>(l);
-    let w = wf + <usize>load<u32>(l, 4);
-    const end = x + (<usize>FW << 2);
-    while (x < end) {
-      const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32);
-      let s = v128.load32_splat(w);
-      a00 = f32x4.add(a00, f32x4.mul(s, x0));
-      a01 = f32x4.add(a01, f32x4.mul(s, x1));
-      a02 = f32x4.add(a02, f32x4.mul(s, x2));
-      if (F > 1) {
-        s = v128.load32_splat(w + rowW);
-        a10 = f32x4.add(a10, f32x4.mul(s, x0));
-        a11 = f32x4.add(a11, f32x4.mul(s, x1));
-        a12 = f32x4.add(a12, f32x4.mul(s, x2));
-        s = v128.load32_splat(w + 2 * rowW);
-        a20 = f32x4.add(a20, f32x4.mul(s, x0));
-        a21 = f32x4.add(a21, f32x4.mul(s, x1));
-        a22 = f32x4.add(a22, f32x4.mul(s, x2));
-      }
-      x += 4;
-      w += 4;
-    }
-  }
-  const m = OW - ow;
-  const o = out + (<usize>(f * P + orow * OW + ow) << 2);
-  storeRow12(o, a00, a01, a02, v128.load32_splat(b + (<usize>f << 2)), m);
-  if (F > 1) {
-    storeRow12(o + (<usize>P << 2), a10, a11, a12, v128.load32_splat(b + (<usize>(f + 1) << 2)), m);
-    storeRow12(o + (<usize>(2 * P) << 2), a20, a21, a22, v128.load32_splat(b + (<usize>(f + 2) << 2)), m);
-  }
+// Stores the first m (<= 4) lanes of v (floats or i32: their bits), lane l at dst + l * stride
+// bytes: four filters' values at the same place in their planes.
+@inline function storeAcross(dst: usize, v: v128, stride: usize, m: i32): void {
+  store<i32>(dst, i32x4.extract_lane(v, 0));
+  if (m > 1) store<i32>(dst + stride, i32x4.extract_lane(v, 1));
+  if (m > 2) store<i32>(dst + 2 * stride, i32x4.extract_lane(v, 2));
+  if (m > 3) store<i32>(dst + 3 * stride, i32x4.extract_lane(v, 3));
 }
 
-// Output row oh of every filter, stored as row `orow` of each filter's plane (P values a
-// plane). For each block of 12 outputs, the image rows with a nonzero pixel under its
-// windows are listed first (without branching on the pixels), so the filters' loops run
-// over them with no test. A function of its own, not inlined: inside its callers' loops V8
-// runs out of registers for the block's accumulators. list: (C*FH) pairs of i32.
-function directRow(out: usize, img: usize, rows: usize, list: usize, W: usize, b: usize, oh: i32, orow: i32, C: i32, Hp: i32, Wp: i32, FN: i32, FH: i32, FW: i32, P: i32, OW: i32): void {
-  const K = C * FH * FW, FN3 = FN - FN % 3;
-  // The columns a block's windows cover, from its first: 12 + FW - 1 bits (all when wider).
-  const span: u32 = 11 + FW >= 32 ? <u32>-1 : (<u32>1 << <u32>(11 + FW)) - 1;
-  for (let ow = 0; ow < OW; ow += 12) {
-    let count = 0;
-    for (let c = 0; c < C; c++) {
-      for (let i = 0; i < FH; i++) {
-        const y = c * Hp + oh + i;
-        const e = list + (<usize>count << 3);
-        store<u32>(e, <u32>(y * Wp + ow) << 2);
-        store<u32>(e, <u32>((c * FH + i) * FW) << 2, 4);
-        count += <i32>(((<u32>load<i32>(rows + (<usize>y << 2)) >>> <u32>ow) & span) !== 0);
-      }
+// r0..r3: four positions' values of four filters. Stores them transposed, each filter's four
+// positions as one vector, filter l's at dst + l * stride bytes, for the first m filters.
+@inline function storeTransposed(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128, stride: usize, m: i32): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  if (m > 1) v128.store(dst + stride, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  if (m > 2) v128.store(dst + 2 * stride, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  if (m > 3) v128.store(dst + 3 * stride, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
+/**
+ * A row of `count` positions held as (count, FNp), filters side by side, stored as the
+ * book's layout: filter f's values at dst + f * plane bytes, positions in order.
+ */
+function storePlanes(dst: usize, src: usize, count: i32, FN: i32, fnBytes: usize, plane: usize): void {
+  let p = 0;
+  for (; p + 4 <= count; p += 4) {
+    const s = src + <usize>p * fnBytes, d = dst + (<usize>p << 2);
+    for (let f = 0; f < FN; f += 4) {
+      const fb = <usize>f << 2;
+      storeTransposed(d + <usize>f * plane, v128.load(s + fb), v128.load(s + fnBytes + fb), v128.load(s + 2 * fnBytes + fb), v128.load(s + 3 * fnBytes + fb), plane, FN - f);
     }
-    for (let f = 0; f < FN3; f += 3) directBlock(out, img, list, count, W, b, 3, f, orow, ow, FW, K, P, OW);
-    for (let f = FN3; f < FN; f++) directBlock(out, img, list, count, W, b, 1, f, orow, ow, FW, K, P, OW);
+  }
+  for (; p < count; p++) {
+    const s = src + <usize>p * fnBytes, d = dst + (<usize>p << 2);
+    for (let f = 0; f < FN; f += 4) storeAcross(d + <usize>f * plane, v128.load(s + (<usize>f << 2)), plane, FN - f);
   }
 }
 
 /**
- * convForward for stride 1 straight from the image (no im2col): three filters' outputs at
- * 12 positions of a row held in registers over all the taps, skipping image rows without a
- * nonzero pixel under those windows (MNIST digits leave about a third of the rows empty). The same sums, in the
- * same order (k ascending, then the bias), as convForward: the same bits.
- * Scratch (this thread's): img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad)
- * i32 followed by (C*FH, 2) i32 for directRow's list.
+ * convForward for stride 1 from the nonzero pixels (above): the same bits as convForward.
+ * Scratch (this thread's): wt (C*FH*FW, FNp) floats, pix (C*H + 4) i32 + (C*H*W) entries of
+ * 8 bytes, band (B + 1, OW, FNp) floats; B: output rows a band.
  */
-export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize): void {
-  const P = OH * OW, D = C * H * Wd;
-  const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
-  const list = rows + (<usize>(C * Hp) << 2);
+export function convForwardDirect(out: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, wt: usize, pix: usize, band: usize, B: i32): void {
+  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
+  const FNp = (FN + 7) & ~7;
+  const fnBytes = <usize>FNp << 2, rowBytes = <usize>OW * fnBytes;
+  const plane = <usize>P << 2;
+  transposeFilters(wt, W, FN, K, FNp);
   for (let n = n0; n < n1; n++) {
-    padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
-    const o = out + (<usize>(n * FN * P) << 2);
-    for (let oh = 0; oh < OH; oh++) directRow(o, img, rows, list, W, b, oh, oh, C, Hp, Wp, FN, FH, FW, P, OW);
+    listPixels(pix, x + (<usize>(n * D) << 2), C * H, Wd);
+    const o = out + <usize>(n * FN) * plane;
+    for (let o0 = 0; o0 < OH; o0 += B) {
+      const o1 = min(o0 + B, OH);
+      scatterBand(band, wt, pix, o0, o1, C, H, FH, FW, pad, OW, fnBytes);
+      for (let oy = o0; oy < o1; oy++) {
+        const row = band + <usize>(oy - o0) * rowBytes;
+        for (let f = 0; f < FN; f += 4) {
+          const bias = v128.load(b + (<usize>f << 2));
+          for (let a = row + (<usize>f << 2); a < row + rowBytes; a += fnBytes) v128.store(a, f32x4.add(v128.load(a), bias));
+        }
+        storePlanes(o + (<usize>(oy * OW) << 2), row, OW, FN, fnBytes, plane);
+      }
+    }
   }
 }
 
@@ -825,50 +849,68 @@ export function maxPoolBackward(dx: usize, dout: usize, argmax: usize, n0: i32, 
 
 /**
  * pooled (N, FN, OH/2, OW/2), argmax (same shape, i32) = maxPoolForward(reluForward(
- * convForward(x))) for images [n0, n1), convolution stride 1 (any padding), pooling 2x2
- * stride 2: the same values and argmax (an index into the image's FN*OH*OW activations)
- * as the three kernels one after the other. OH and OW must be even. Scratch (this thread's):
- * img (C, H + 2*pad, W + 2*pad + 16) floats, rows (C, H + 2*pad) + (C*FH, 2) i32, band (FN, 2, OW + 4)
- * floats: two rows of activations at a time.
+ * convForward(x))) for images [n0, n1), convolution stride 1 (any padding) from the nonzero
+ * pixels (as convForwardDirect), pooling 2x2 stride 2: the same values and argmax (an index
+ * into the image's FN*OH*OW activations) as the three kernels one after the other. OH and
+ * OW must be even, and so must B. argmax 0: not wanted (inference). Scratch as
+ * convForwardDirect's (the band's last row holds a pooled row's values and argmaxes).
  */
-export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, img: usize, rows: usize, band: usize): void {
-  const P = OH * OW, D = C * H * Wd;
-  const Hp = H + 2 * pad, Wp = Wd + 2 * pad + MARGIN;
+export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: usize, b: usize, n0: i32, n1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, pad: i32, OH: i32, OW: i32, wt: usize, pix: usize, band: usize, B: i32): void {
+  const K = C * FH * FW, P = OH * OW, D = C * H * Wd;
   const PH = OH >> 1, PW = OW >> 1, Q = FN * PH * PW;
-  const PW4 = PW & ~3;
-  const list = rows + (<usize>(C * Hp) << 2);
+  const FNp = (FN + 7) & ~7;
+  const fnBytes = <usize>FNp << 2, rowBytes = <usize>OW * fnBytes;
+  const plane = <usize>(PH * PW) << 2;
+  transposeFilters(wt, W, FN, K, FNp);
   for (let n = n0; n < n1; n++) {
-    padImageRows(img, rows, x + (<usize>(n * D) << 2), C, H, Wd, pad);
+    listPixels(pix, x + (<usize>(n * D) << 2), C * H, Wd);
     const po = pooled + (<usize>(n * Q) << 2), ao = argmax + (<usize>(n * Q) << 2);
-    for (let ph = 0; ph < PH; ph++) {
-      // Activation rows 2ph and 2ph + 1 of every filter into band (FN, 2, OW).
-      directRow(band, img, rows, list, W, b, 2 * ph, 0, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
-      directRow(band, img, rows, list, W, b, 2 * ph + 1, 1, C, Hp, Wp, FN, FH, FW, 2 * OW, OW);
-      for (let f = 0; f < FN; f++) {
-        const top = band + (<usize>(f * 2 * OW) << 2);
-        const at = f * P + 2 * ph * OW; // the activations' index of the band row's first value
-        const q0 = (f * PH + ph) * PW;
-        for (let pw = 0; pw < PW4; pw += 4) {
-          pool2x2Block4(po + (<usize>(q0 + pw) << 2), ao + (<usize>(q0 + pw) << 2), top + (<usize>(2 * pw) << 2), OW, at + 2 * pw, true);
-        }
-        for (let pw = PW4; pw < PW; pw++) {
-          let best: f32 = 0, where = 0;
-          for (let i = 0; i < 2; i++) {
-            for (let j = 0; j < 2; j++) {
-              let v = load<f32>(top + (<usize>(i * OW + 2 * pw + j) << 2));
-              v = v > 0 ? v : 0;
-              if ((i === 0 && j === 0) || v > best) {
-                best = v;
-                where = at + i * OW + 2 * pw + j;
-              }
+    for (let o0 = 0; o0 < OH; o0 += B) {
+      const o1 = min(o0 + B, OH);
+      scatterBand(band, wt, pix, o0, o1, C, H, FH, FW, pad, OW, fnBytes);
+      for (let oy = o0; oy < o1; oy += 2) {
+        // Pooled row oy / 2 into (PW, FNp) rows of values and argmaxes after the band, then to
+        // their planes.
+        const top = band + <usize>(oy - o0) * rowBytes;
+        const values = band + <usize>B * rowBytes, where = values + <usize>PW * fnBytes;
+        for (let pw = 0; pw < PW; pw++) {
+          // The window's four activations in order (top left, top right, bottom left, bottom
+          // right), four filters a vector; the first of ties wins, as np.argmax.
+          const a = top + <usize>(2 * pw) * fnBytes;
+          for (let f = 0; f < FN; f += 4) {
+            const fb = <usize>f << 2;
+            const bias = v128.load(b + fb);
+            const c0 = relu(f32x4.add(v128.load(a + fb), bias));
+            const c1 = relu(f32x4.add(v128.load(a + fnBytes + fb), bias));
+            const c2 = relu(f32x4.add(v128.load(a + rowBytes + fb), bias));
+            const c3 = relu(f32x4.add(v128.load(a + rowBytes + fnBytes + fb), bias));
+            const w1 = f32x4.gt(c1, c0);
+            let best = v128.bitselect(c1, c0, w1);
+            const w2 = f32x4.gt(c2, best);
+            best = v128.bitselect(c2, best, w2);
+            const w3 = f32x4.gt(c3, best);
+            v128.store(values + <usize>pw * fnBytes + fb, v128.bitselect(c3, best, w3));
+            if (argmax !== 0) {
+              // Each lane's index in its filter's activations, f * P + oy * OW + 2 * pw, plus
+              // the winner's offset in the window (0, 1, OW or OW + 1).
+              const at = i32x4.add(i32x4.mul(i32x4(f, f + 1, f + 2, f + 3), i32x4.splat(P)), i32x4.splat(oy * OW + 2 * pw));
+              let w = v128.bitselect(i32x4.add(at, i32x4.splat(1)), at, w1);
+              w = v128.bitselect(i32x4.add(at, i32x4.splat(OW)), w, w2);
+              v128.store(where + <usize>pw * fnBytes + fb, v128.bitselect(i32x4.add(at, i32x4.splat(OW + 1)), w, w3));
             }
           }
-          store<f32>(po + (<usize>(q0 + pw) << 2), best);
-          store<i32>(ao + (<usize>(q0 + pw) << 2), where);
         }
+        const q = <usize>((oy >> 1) * PW) << 2;
+        storePlanes(po + q, values, PW, FN, fnBytes, plane);
+        if (argmax !== 0) storePlanes(ao + q, where, PW, FN, fnBytes, plane);
       }
     }
   }
+}
+
+// max(v, 0) in every lane, NaN to 0 (as the ReLU before the pooling: v > 0 ? v : 0).
+@inline function relu(v: v128): v128 {
+  return v128.and(v, f32x4.gt(v, f32x4.splat(0)));
 }
 
 /**
@@ -884,3 +926,4 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
 export function convWeightGradPooled(dW: usize, db: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
   windowWeightGrad(dW, db, x, 0, pooled, dpooled, argmax, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, 1, OH, OW, acc, list);
 }
+
