@@ -74,7 +74,8 @@ export function epochRecord(e: EpochEvent): object {
 }
 
 export function summaryRecord(s: TrainSummary): object {
-  return { type: 'summary', ...s };
+  const { testConfusion, ...summary } = s; // the confusion matrix is a record of its own
+  return { type: 'summary', ...summary };
 }
 
 /** A parameter's check; a sampled check's (a convnet's) also says how many entries it compared. */

@@ -3,6 +3,7 @@ import type { ImageSource } from '../kernels/kernels.js';
 import type { ImageBatch } from '../kernels/kernels.js';
 import type { Network } from '../network/network.js';
 import { accuracyNow, evaluate, startAccuracy, WeightCopy, type EpochAccuracy } from './evaluate.js';
+import { accuracyOf, confusionOf, type ConfusionMatrix } from './confusion.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import type { Rng } from '../tensor/rng.js';
 
@@ -86,6 +87,7 @@ export interface TrainSummary {
   bestValAcc: number; // NaN without a validation set
   seconds: number;
   imagesPerSecond: number; // training images through forward + backward per second
+  testConfusion?: ConfusionMatrix; // the test set's after the last step, when the end counted it (not in the summary record)
 }
 
 /** The first epoch's steps needed before its mean loss is compared with the first step's. */
@@ -272,18 +274,25 @@ export async function train(
   // (Not after Ctrl-C, which should stop soon: the summary then says what the last epoch counted.)
   let final = last;
   let finalCounts = evalSamples;
+  // The test set's predictions, when the end counts it: its accuracy and the confusion matrix
+  // a caller shows come from one pass over it.
+  let testConfusion: ConfusionMatrix | undefined;
+  const testAccNow = (): number => accuracyOf((testConfusion = confusionOf(net, data.test, data.info.classes)));
   const partial = evalTrain !== data.train || evalScored !== scored;
   if (last !== undefined && partial && !options.signal?.aborted) {
     emit({ type: 'evaluating', epoch: p.epoch });
-    const { trainAcc, testAcc: scoredAcc } = accuracyNow(net, data.train, scored).take();
-    final = heldOut === null ? { ...last, trainAcc, testAcc: scoredAcc } : { ...last, trainAcc, valAcc: scoredAcc };
+    if (heldOut === null) final = { ...last, trainAcc: evaluate(net, data.train), testAcc: testAccNow() };
+    else {
+      const { trainAcc, testAcc: valAcc } = accuracyNow(net, data.train, heldOut).take();
+      final = { ...last, trainAcc, valAcc };
+    }
     finalCounts = { train: data.train.count, test: scored.count };
   }
   // The best epoch by what the epochs scored: the test set, or the validation set if there is one.
   const score = (e: EpochEvent): number => e.valAcc ?? e.testAcc;
   const best = p.records.reduce<EpochEvent | undefined>((b, e) => (score(e) > (b === undefined ? -1 : score(b)) ? e : b), undefined);
   // With a validation set, the test set is scored once, at the end (book 6.5.1).
-  const finalTestAcc = heldOut === null ? final?.testAcc ?? NaN : p.iteration > 0 && options.scoreTestAtEnd !== false ? evaluate(net, data.test) : NaN;
+  const finalTestAcc = heldOut === null ? final?.testAcc ?? NaN : p.iteration > 0 && options.scoreTestAtEnd !== false ? testAccNow() : NaN;
   const summary: TrainSummary = {
     iterations: p.iteration,
     epochs: p.epoch,
@@ -298,6 +307,7 @@ export async function train(
     bestValAcc: heldOut === null ? NaN : best?.valAcc ?? NaN,
     seconds,
     imagesPerSecond: ((p.iteration - startIteration) * batchSize) / (seconds - (options.from?.seconds ?? 0)),
+    testConfusion,
   };
   emit({ type: 'done', summary });
   return summary;

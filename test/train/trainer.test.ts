@@ -6,6 +6,8 @@ import { Sgd } from '../../src/train/optimizers/sgd.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { toySet } from '../support/toy-set.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { summaryRecord } from '../../src/report/records.js';
 
 const toy: Dataset = {
   info: { name: 'toy', requested: 'toy', source: 'generated', classes: 4 },
@@ -43,6 +45,18 @@ describe('train', () => {
     const strip = (es: TrainEvent[]) =>
       es.map((e) => (e.type === 'epoch' ? { ...e, seconds: 0, elapsedSeconds: 0 } : e.type === 'done' ? e.summary.finalLoss : e));
     expect(strip(a.events)).toEqual(strip(b.events));
+  });
+
+  it('with epochs scored on fewer images, counts both sets at the end, the test set once, for its accuracy and confusion matrix', async () => {
+    const kernels = referenceKernels('float32');
+    const net = new TwoLayerNet(kernels, new Rng(3), 16, 8, 4, 0.1);
+    const summary = await train(net, new Sgd(kernels, 0.5), toy, new Rng(4), { iterations: 100, batchSize: 10, iterPerEpoch: 50, evalSamples: 20 }, () => {});
+    expect(summary.evalSamples).toEqual({ train: 500, test: 100 });
+    const c = summary.testConfusion!;
+    expect(c.total).toBe(100);
+    expect(summary.finalTestAcc).toBe(c.correct / c.total);
+    expect(summary.finalTestAcc).toBe(evaluate(net, toy.test));
+    expect(summaryRecord(summary)).not.toHaveProperty('testConfusion');
   });
 
   it('stops after the current step when aborted', async () => {

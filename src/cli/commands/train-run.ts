@@ -123,7 +123,7 @@ export async function runTrain(flags: TrainConfigValues, given: readonly string[
     }
     // What the trained net confuses on the test set (nothing to show before the first step).
     if (summary.iterations > 0) {
-      const confusion = confusionOf(net, data.test, data.info.classes);
+      const confusion = summary.testConfusion ?? confusionOf(net, data.test, data.info.classes);
       writeOut(config.json ? toJsonLine(confusionRecord(confusion, 'test')) : `\n${confusionTable(confusion, 'test', out)}`);
     }
     if (config.save !== undefined && saving !== null) {
