@@ -11,6 +11,11 @@ Usage: python3 scripts/numpy-convnet.py --data-dir DIR [--epochs N] [--iters N] 
 Prints one JSON line: seconds (training and evaluation, loading excluded), seconds per step,
 peak RSS, accuracies, the last epoch's mean loss, the OpenBLAS core in use, and the fraction
 of zeros in the pooled activations (what a sparse Affine could skip).
+
+With --replay DIR (written by scripts/convnet-trace.ts): trains from nn-train's initial
+weights on nn-train's batches, in float32 and in float64, and prints how far each is from
+nn-train's losses, and at step --replay-at how far nn-train's gradients are from NumPy's
+computed from nn-train's weights at that step.
 """
 import argparse
 import importlib.util
@@ -141,6 +146,47 @@ class Adam:
             params[k] -= lr_t * self.m[k] / (np.sqrt(self.v[k]) + DT(1e-7))
 
 
+SHAPES = {"W1": (30, 1, 5, 5), "b1": (30,), "W2": (30 * 12 * 12, 100), "b2": (100,), "W3": (100, 10), "b3": (10,)}
+
+
+def replay(x_train, t_train, folder, at):
+    """Trains as nn-train did (see --replay) and prints the comparison."""
+    global DT
+    read = lambda name, dtype=np.float32: np.fromfile(os.path.join(folder, name), dtype=dtype)
+    batches = read("batches.bin", np.int32).reshape(-1, 100)
+    theirs = read("losses.bin", np.float64)
+    tensors = lambda prefix: {k: read(f"{prefix}-{k}.bin").reshape(s) for k, s in SHAPES.items()}
+    losses, grads = {}, {}
+    for dt in (np.float32, np.float64):
+        DT = dt
+        net, opt = SimpleConvNet(np.random.default_rng(0)), Adam()
+        net.p = {k: v.astype(dt) for k, v in tensors("init").items()}
+        x = x_train.astype(dt)
+        losses[dt] = np.array([train_step(net, opt, x[b], t_train[b]) for b in batches])
+        net.p = {k: v.astype(dt) for k, v in tensors("at-params").items()}  # nn-train's weights at step `at`
+        grads[dt] = net.gradients(x[batches[at - 1]], t_train[batches[at - 1]])[1]
+    rel = lambda a, b: float(np.max(np.abs(a / b - 1)))
+    print("loss at step   nn-train vs numpy32   nn-train vs numpy64   numpy32 vs numpy64")
+    for i in sorted({1, 10, 50, 100, 150, 200, 250, 300, len(theirs)}):
+        if i <= len(theirs):
+            l32, l64 = losses[np.float32][i - 1], losses[np.float64][i - 1]
+            print(f"{i:12d}   {rel(theirs[i - 1], l32):19.1e}   {rel(theirs[i - 1], l64):19.1e}   {rel(l32, l64):18.1e}")
+    print(f"gradients at step {at} from nn-train's weights, max |difference| / max |numpy64|:")
+    print("tensor   nn-train vs numpy64   numpy32 vs numpy64   zeros differ   signs differ")
+    mine = tensors("at-grads")
+    for k in SHAPES:
+        g64, g32 = grads[np.float64][k], grads[np.float32][k]
+        scale = float(np.max(np.abs(g64)))
+        print(f"{k:6s}   {float(np.max(np.abs(mine[k] - g64))) / scale:19.1e}   {float(np.max(np.abs(g32 - g64))) / scale:18.1e}"
+              f"   {int(np.sum((mine[k] == 0) != (g64 == 0))):12d}   {int(np.sum(np.sign(mine[k]) * np.sign(g64) < 0)):12d}")
+
+
+def train_step(net, opt, x, t):
+    loss, grads, _ = net.gradients(x, t)
+    opt.update(net.p, grads)
+    return loss
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", required=True)
@@ -150,10 +196,14 @@ def main():
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--eval-samples", type=int, default=1000)
+    ap.add_argument("--replay", help="a folder written by scripts/convnet-trace.ts")
+    ap.add_argument("--replay-at", type=int, default=100)
     a = ap.parse_args()
     x_train, t_train, x_test, t_test = numpy_reference.load_mnist(a.data_dir, DT)
     x_train = x_train.reshape(-1, 1, 28, 28)
     x_test = x_test.reshape(-1, 1, 28, 28)
+    if a.replay:
+        return replay(x_train, t_train, a.replay, a.replay_at)
     rng = np.random.default_rng(a.seed)
     net = SimpleConvNet(rng)
     opt = Adam(a.lr)
