@@ -277,7 +277,10 @@ export async function train(
   // The test set's predictions, when the end counts it: its accuracy and the confusion matrix
   // a caller shows come from one pass over it.
   let testConfusion: ConfusionMatrix | undefined;
-  const testAccNow = (): number => accuracyOf((testConfusion = confusionOf(net, data.test, data.info.classes)));
+  const testAccNow = (): number => {
+    testConfusion = confusionOf(net, data.test, data.info.classes);
+    return accuracyOf(testConfusion);
+  };
   const partial = evalTrain !== data.train || evalScored !== scored;
   if (last !== undefined && partial && !options.signal?.aborted) {
     emit({ type: 'evaluating', epoch: p.epoch });

@@ -154,15 +154,7 @@ export function transpose(Bt: usize, B: usize, N: i32, K: i32): void {
     for (let c = 0; c < K4; c += 4) {
       const q = p + (<usize>c << 2);
       const a = v128.load(q), b = v128.load(q + rowB), cc = v128.load(q + 2 * rowB), d = v128.load(q + 3 * rowB);
-      const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
-      const t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
-      const t2 = i32x4.shuffle(cc, d, 0, 4, 1, 5);
-      const t3 = i32x4.shuffle(cc, d, 2, 6, 3, 7);
-      const o = Bt + (<usize>(c * N + r) << 2), rowT = <usize>N << 2;
-      v128.store(o, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-      v128.store(o + rowT, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-      v128.store(o + 2 * rowT, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-      v128.store(o + 3 * rowT, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+      storeTransposed(Bt + (<usize>(c * N + r) << 2), a, b, cc, d, <usize>N << 2, 4);
     }
     for (let c = K4; c < K; c++) {
       for (let rr = r; rr < r + 4; rr++) store<f32>(Bt + (<usize>(c * N + rr) << 2), load<f32>(B + (<usize>(rr * K + c) << 2)));
@@ -405,8 +397,8 @@ function scatterBand(band: usize, wt: usize, pix: usize, o0: i32, o1: i32, C: i3
   if (m > 3) store<i32>(dst + 3 * stride, i32x4.extract_lane(v, 3));
 }
 
-// r0..r3: four positions' values of four filters. Stores them transposed, each filter's four
-// positions as one vector, filter l's at dst + l * stride bytes, for the first m filters.
+// r0..r3: four rows of a 4 x 4 block (four positions' values of four filters). Stores the
+// block transposed, column l as one vector at dst + l * stride bytes, for the first m columns.
 @inline function storeTransposed(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128, stride: usize, m: i32): void {
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
@@ -759,7 +751,7 @@ export function maxPoolForward(out: usize, argmax: usize, x: usize, n0: i32, n1:
         if (fast) {
           const top = (c * H + 2 * oh) * W; // index of the window row's first pixel
           for (let ow = 0; ow < OW4; ow += 4) {
-            pool2x2Block4(o + (<usize>(q0 + ow) << 2), g + (<usize>(q0 + ow) << 2), img + (<usize>(top + 2 * ow) << 2), W, top + 2 * ow, false);
+            pool2x2Block4(o + (<usize>(q0 + ow) << 2), g + (<usize>(q0 + ow) << 2), img + (<usize>(top + 2 * ow) << 2), W, top + 2 * ow);
           }
         }
         for (let ow = OW4; ow < OW; ow++) {
@@ -786,18 +778,11 @@ export function maxPoolForward(out: usize, argmax: usize, x: usize, n0: i32, n1:
 }
 
 // Four 2x2 windows side by side (stride 2) whose top-left pixel is at p, index `at` in the
-// image: their largest values (after ReLU when `relu`: max(v, 0), NaN to 0) to out, where
-// they are to arg; the first of ties in window order, NaN over numbers.
-@inline function pool2x2Block4(out: usize, arg: usize, p: usize, W: i32, at: i32, relu: bool): void {
-  let u0 = v128.load(p), u1 = v128.load(p, 16);
-  let l0 = v128.load(p + (<usize>W << 2)), l1 = v128.load(p + (<usize>W << 2), 16);
-  if (relu) {
-    const zero = f32x4.splat(0);
-    u0 = v128.and(u0, f32x4.gt(u0, zero));
-    u1 = v128.and(u1, f32x4.gt(u1, zero));
-    l0 = v128.and(l0, f32x4.gt(l0, zero));
-    l1 = v128.and(l1, f32x4.gt(l1, zero));
-  }
+// image: their largest values to out, where they are to arg; the first of ties in window
+// order, NaN over numbers.
+@inline function pool2x2Block4(out: usize, arg: usize, p: usize, W: i32, at: i32): void {
+  const u0 = v128.load(p), u1 = v128.load(p, 16);
+  const l0 = v128.load(p + (<usize>W << 2)), l1 = v128.load(p + (<usize>W << 2), 16);
   const at0 = i32x4.add(i32x4.splat(at), i32x4(0, 2, 4, 6));
   let best = i32x4.shuffle(u0, u1, 0, 2, 4, 6);
   let idx = at0;
