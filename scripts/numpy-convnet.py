@@ -16,6 +16,10 @@ With --replay DIR (written by scripts/convnet-trace.ts): trains from nn-train's 
 weights on nn-train's batches, in float32 and in float64, and prints how far each is from
 nn-train's losses, and at step --replay-at how far nn-train's gradients are from NumPy's
 computed from nn-train's weights at that step.
+
+With --check-pipe PATH (scripts/convnet-trace.ts --every K writes it): for each step nn-train
+sends, computes its gradients from nn-train's weights in float32 and float64 and prints, at the
+end, how often and how far the three parted.
 """
 import argparse
 import importlib.util
@@ -181,6 +185,57 @@ def replay(x_train, t_train, folder, at):
               f"   {int(np.sum((mine[k] == 0) != (g64 == 0))):12d}   {int(np.sum(np.sign(mine[k]) * np.sign(g64) < 0)):12d}")
 
 
+def check_pipe(x_train, t_train, fifo, limit=1e-4):
+    """Reads (step, batch, weights, gradients) records from nn-train until it closes the pipe.
+    Differences are max |a - b| / max |float64| per tensor, the worst tensor a step's. Steps
+    where two of the three part by more than `limit` are counted by which one stands apart:
+    an input to a ReLU or a max-pool so near a tie that float32's rounding decides it."""
+    global DT
+    sizes = {k: int(np.prod(s)) for k, s in SHAPES.items()}
+    total = sum(sizes.values())
+    nets = {}
+    for dt in (np.float32, np.float64):
+        DT = dt
+        nets[dt] = SimpleConvNet(np.random.default_rng(0))
+    xs = {dt: x_train.astype(dt) for dt in nets}
+    close, apart = [], {"nn-train alone": [], "numpy float32 alone": [], "float32 both": [], "all three": []}
+    with open(fifo, "rb") as f:
+        while head := f.read(4):
+            step = int(np.frombuffer(head, np.int32)[0])
+            batch = np.frombuffer(f.read(400), np.int32)
+            weights, mine = np.frombuffer(f.read(4 * total), np.float32), np.frombuffer(f.read(4 * total), np.float32)
+            at, grads = 0, {"nn-train": {}}
+            for k, n in sizes.items():
+                for dt, net in nets.items():
+                    net.p[k] = weights[at:at + n].reshape(SHAPES[k]).astype(dt)
+                grads["nn-train"][k] = mine[at:at + n].reshape(SHAPES[k])
+                at += n
+            for dt, net in nets.items():
+                DT = dt
+                grads[dt] = net.gradients(xs[dt][batch], t_train[batch])[1]
+            g64 = grads[np.float64]
+            apart_from = lambda a, b: max(float(np.max(np.abs(a[k] - b[k]))) / float(np.max(np.abs(g64[k])) or 1) for k in SHAPES)
+            nn64, np64 = apart_from(grads["nn-train"], g64), apart_from(grads[np.float32], g64)
+            nn32 = apart_from(grads["nn-train"], grads[np.float32])
+            if max(nn32, nn64, np64) <= limit:
+                close.append((nn64, np64))
+            elif nn32 <= limit:
+                apart["float32 both"].append(step)
+            elif np64 <= limit:
+                apart["nn-train alone"].append(step)
+            elif nn64 <= limit:
+                apart["numpy float32 alone"].append(step)
+            else:
+                apart["all three"].append(step)
+    checked = len(close) + sum(len(v) for v in apart.values())
+    nn64, np64 = np.array(close + [(np.nan, np.nan)] * (not close)).T
+    print(f"{checked} steps checked, gradients from nn-train's weights (max |difference| / max |float64|, worst tensor):")
+    print(f"  all three within {limit:g}: {len(close)} steps; from float64, nn-train median {np.median(nn64):.1e} worst {np.max(nn64):.1e},"
+          f" numpy float32 median {np.median(np64):.1e} worst {np.max(np64):.1e}")
+    for who, at_steps in apart.items():
+        print(f"  parted, {who}: {len(at_steps)} steps" + (f" (e.g. {', '.join(map(str, at_steps[:5]))})" if at_steps else ""))
+
+
 def train_step(net, opt, x, t):
     loss, grads, _ = net.gradients(x, t)
     opt.update(net.p, grads)
@@ -198,12 +253,15 @@ def main():
     ap.add_argument("--eval-samples", type=int, default=1000)
     ap.add_argument("--replay", help="a folder written by scripts/convnet-trace.ts")
     ap.add_argument("--replay-at", type=int, default=100)
+    ap.add_argument("--check-pipe", help="a named pipe scripts/convnet-trace.ts --every writes")
     a = ap.parse_args()
     x_train, t_train, x_test, t_test = numpy_reference.load_mnist(a.data_dir, DT)
     x_train = x_train.reshape(-1, 1, 28, 28)
     x_test = x_test.reshape(-1, 1, 28, 28)
     if a.replay:
         return replay(x_train, t_train, a.replay, a.replay_at)
+    if a.check_pipe:
+        return check_pipe(x_train, t_train, a.check_pipe)
     rng = np.random.default_rng(a.seed)
     net = SimpleConvNet(rng)
     opt = Adam(a.lr)
