@@ -13,7 +13,7 @@
 // (x + 0 * w = x for finite w): the kernels that skip zero pixels or zero gradients give
 // the dense computation's numbers bit for bit, unless their doc says otherwise.
 
-import { storeLanes } from './lanes';
+import { relu, storeLanes } from './lanes';
 
 // ---- small helpers ----------------------------------------------------------------------
 
@@ -893,11 +893,6 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
   }
 }
 
-// max(v, 0) in every lane, NaN to 0 (as the ReLU before the pooling: v > 0 ? v : 0).
-@inline function relu(v: v128): v128 {
-  return v128.and(v, f32x4.gt(v, f32x4.splat(0)));
-}
-
 /**
  * dW (FN, K) and db (FN) for filters [f0, f1) over images [n0, n1), from the pooled
  * gradient: what convWeightGrad and convBiasGrad give for dout = reluBackward(
@@ -911,4 +906,3 @@ export function convReluPoolForward(pooled: usize, argmax: usize, x: usize, W: u
 export function convWeightGradPooled(dW: usize, db: usize, x: usize, dpooled: usize, pooled: usize, argmax: usize, n0: i32, n1: i32, f0: i32, f1: i32, C: i32, H: i32, Wd: i32, FN: i32, FH: i32, FW: i32, OH: i32, OW: i32, acc: usize, list: usize): void {
   windowWeightGrad(dW, db, x, 0, pooled, dpooled, argmax, n0, n1, f0, f1, C, H, Wd, FN, FH, FW, 1, OH, OW, acc, list);
 }
-

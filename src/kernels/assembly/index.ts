@@ -13,7 +13,7 @@
 // 0 * w adds nothing. One byte a value instead of four keeps MNIST's lists at 27 MB, which
 // halves the time spent faulting in fresh pages at start-up.
 
-import { storeLanes } from './lanes';
+import { relu, storeLanes } from './lanes';
 
 // SCALE[p] = p / 255 as float32 (the book's normalize=True), filled by initScale.
 const SCALE: usize = memory.data(256 * 4, 16);
@@ -581,10 +581,8 @@ export function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
 /** out = x where x > 0, else 0 (NaN and -0 give 0, as the reference's comparison does). */
 export function reluForward(out: usize, x: usize, n: i32): void {
   const n4 = n & ~3;
-  const zero = f32x4.splat(0);
   for (let i = 0; i < n4; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    v128.store(out + (<usize>i << 2), v128.and(v, f32x4.gt(v, zero)));
+    v128.store(out + (<usize>i << 2), relu(v128.load(x + (<usize>i << 2))));
   }
   for (let i = n4; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
@@ -654,15 +652,13 @@ export function buildPixelLists(images: usize, count: i32, D: i32, starts: usize
 export function countCorrectTwoLayer(n0: i32, n1: i32, starts: usize, cols: usize, vals: usize, labels: usize, W1: usize, b1: usize, H: i32, W2: usize, b2: usize, C: i32, h: usize): i32 {
   let correct = 0;
   const H4 = H & ~3;
-  const zero = f32x4.splat(0);
   for (let n = n0; n < n1; n++) {
     const start = load<i32>(starts + (<usize>n << 2));
     const end = load<i32>(starts + (<usize>n << 2), 4);
     sparseRow(h, cols, vals, start, end, W1, H);
     for (let j = 0; j < H4; j += 4) {
       const p = h + (<usize>j << 2);
-      const v = f32x4.add(v128.load(p), v128.load(b1 + (<usize>j << 2)));
-      v128.store(p, v128.and(v, f32x4.gt(v, zero)));
+      v128.store(p, relu(f32x4.add(v128.load(p), v128.load(b1 + (<usize>j << 2)))));
     }
     for (let j = H4; j < H; j++) {
       const p = h + (<usize>j << 2);
